@@ -1,0 +1,122 @@
+// nn kernel benchmarks; tests/reference/bench_nn_torch.py times the same cases in PyTorch.
+//   conv2d on the seed CNN's shapes (batch 64): forward, and forward + backward (the first conv
+//   needs no input gradient, as in training);
+//   log_softmax / softmax (and backward) on (64, 4096) float32;
+//   one Adam step over 10M float32 parameters, reported also as GB/s of memory traffic: it reads
+//   param, grad, exp_avg, exp_avg_sq and writes param, exp_avg, exp_avg_sq (7 x 4 bytes/element).
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "core/nn_ops.h"
+#include "core/ops.h"
+#include "core/parallel.h"
+
+namespace ember {
+namespace {
+
+int bench_threads() {
+  const char* s = std::getenv("EMBER_BENCH_THREADS");
+  return s ? std::atoi(s) : 2;
+}
+
+Tensor randn(const DimVector& sizes) {
+  static Ref<Generator> gen = Ref<Generator>::make(0);
+  return ops::randn(sizes, DType::Float32, Device{}, *gen);
+}
+
+void conv_case(const std::string& name, int64_t n, int64_t c, int64_t hw, int64_t o, int64_t k,
+               bool need_input) {
+  // Inputs are made on the first run, not at registration: kernels register during static
+  // initialisation too, in an order that is not defined.
+  struct Inputs {
+    Tensor x, w, b, gy;
+  };
+  auto make = [=] {
+    set_num_threads(bench_threads());
+    return Inputs{randn({n, c, hw, hw}), randn({o, c, k, k}), randn({o}),
+                  randn({n, o, hw - k + 1, hw - k + 1})};
+  };
+  const ops::Conv2dParams p;
+  benchmark::RegisterBenchmark(("conv2d_fwd/" + name).c_str(),
+                               [=](benchmark::State& st) {
+                                 const Inputs in = make();
+                                 for (auto _ : st)
+                                   benchmark::DoNotOptimize(ops::conv2d(in.x, in.w, in.b, p));
+                               })
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark(("conv2d_fwd_bwd/" + name).c_str(),
+                               [=](benchmark::State& st) {
+                                 const Inputs in = make();
+                                 for (auto _ : st) {
+                                   benchmark::DoNotOptimize(ops::conv2d(in.x, in.w, in.b, p));
+                                   benchmark::DoNotOptimize(ops::conv2d_backward(
+                                       in.gy, in.x, in.w, p, need_input, true, true));
+                                 }
+                               })
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
+}
+
+void softmax_cases() {
+  auto reg = [](const char* name, auto fn) {
+    benchmark::RegisterBenchmark(
+        name,
+        [fn](benchmark::State& st) {
+          set_num_threads(bench_threads());
+          const Tensor x = randn({64, 4096}), g = randn({64, 4096});
+          const Tensor y = fn(x, g, Tensor());  // the forward result, for the backward cases
+          for (auto _ : st) benchmark::DoNotOptimize(fn(x, g, y));
+        })
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+  };
+  // fn(x, g, y): the op, where y (when given) is the forward output the backward takes.
+  reg("log_softmax/64x4096",
+      [](const Tensor& x, const Tensor&, const Tensor&) { return ops::log_softmax(x, 1); });
+  reg("softmax/64x4096",
+      [](const Tensor& x, const Tensor&, const Tensor&) { return ops::softmax(x, 1); });
+  reg("log_softmax_backward/64x4096", [](const Tensor& x, const Tensor& g, const Tensor& y) {
+    return y ? ops::log_softmax_backward(g, y, 1) : ops::log_softmax(x, 1);
+  });
+  reg("softmax_backward/64x4096", [](const Tensor& x, const Tensor& g, const Tensor& y) {
+    return y ? ops::softmax_backward(g, y, 1) : ops::softmax(x, 1);
+  });
+}
+
+void adam_case() {
+  benchmark::RegisterBenchmark("adam_step/10M_f32",
+                               [](benchmark::State& st) {
+                                 set_num_threads(bench_threads());
+                                 const int64_t n = 10'000'000;
+                                 const Tensor p = randn({n}), g = randn({n});
+                                 const Tensor m = ops::zeros({n}, DType::Float32, Device{});
+                                 const Tensor v = ops::zeros({n}, DType::Float32, Device{});
+                                 const Tensor ps[] = {p}, gs[] = {g}, ms[] = {m}, vs[] = {v};
+                                 ops::AdamOptions o;
+                                 o.step = 0;
+                                 for (auto _ : st) {
+                                   ++o.step;
+                                   ops::adam_step(ps, gs, ms, vs, {}, o);
+                                 }
+                                 st.counters["GBps"] = benchmark::Counter(
+                                     static_cast<double>(n) * 4 * 7 / 1e9,
+                                     benchmark::Counter::kIsIterationInvariantRate);
+                               })
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
+}
+
+const bool registered = [] {
+  conv_case("64x1x28x28_k5_c10", 64, 1, 28, 10, 5, false);
+  conv_case("64x10x12x12_k5_c20", 64, 10, 12, 20, 5, true);
+  softmax_cases();
+  adam_case();
+  return true;
+}();
+
+}  // namespace
+}  // namespace ember

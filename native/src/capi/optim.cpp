@@ -1,0 +1,90 @@
+// C ABI: fused optimizer steps (ember/optim.h).
+#include "ember/optim.h"
+
+#include <vector>
+
+#include "core/nn_ops.h"
+#include "shim.h"
+
+using namespace ember;
+
+namespace {
+
+// count handles (NULL entries stay null tensors); an absent array gives an empty list when
+// optional, else an error.
+std::vector<Tensor> handles(const char* op, const char* what, const ember_tensor* list,
+                            int32_t count, bool optional) {
+  std::vector<Tensor> out;
+  if (list == nullptr) {
+    if (!optional && count > 0) capi::null_argument(op, what);
+    return out;
+  }
+  out.reserve(static_cast<size_t>(count));
+  for (int32_t i = 0; i < count; ++i) {
+    out.push_back(list[i] ? Tensor::share(reinterpret_cast<TensorImpl*>(list[i])) : Tensor());
+  }
+  return out;
+}
+
+void check_count(const char* op, int32_t count) {
+  EMBER_CHECK(count >= 0, EMBER_ERROR_INVALID_ARGUMENT, op,
+              ": the number of parameters must be non-negative, got ", count);
+}
+
+}  // namespace
+
+extern "C" {
+
+EMBER_API ember_status ember_sgd_step(const ember_tensor* params, const ember_tensor* grads,
+                                      const ember_tensor* momentum_buffers, int32_t count,
+                                      double lr, double momentum, double dampening,
+                                      double weight_decay, int32_t nesterov, int32_t maximize,
+                                      int32_t first_step) {
+  return capi::guard("sgd_step", [&](const char* op) {
+    check_count(op, count);
+    ops::SgdOptions o;
+    o.lr = lr;
+    o.momentum = momentum;
+    o.dampening = dampening;
+    o.weight_decay = weight_decay;
+    o.nesterov = nesterov != 0;
+    o.maximize = maximize != 0;
+    o.first_step = first_step != 0;
+    const std::vector<Tensor> p = handles(op, "params", params, count, false);
+    const std::vector<Tensor> g = handles(op, "grads", grads, count, false);
+    const std::vector<Tensor> b =
+        handles(op, "momentum_buffers", momentum_buffers, count, momentum == 0);
+    ops::sgd_step(p, g, b, o);
+  });
+}
+
+EMBER_API ember_status ember_adam_step(const ember_tensor* params, const ember_tensor* grads,
+                                       const ember_tensor* exp_avgs,
+                                       const ember_tensor* exp_avg_sqs,
+                                       const ember_tensor* max_exp_avg_sqs, int32_t count,
+                                       int64_t step, double lr, double beta1, double beta2,
+                                       double eps, double weight_decay, int32_t amsgrad,
+                                       int32_t maximize, int32_t decoupled_weight_decay) {
+  return capi::guard(decoupled_weight_decay ? "adamw_step" : "adam_step", [&](const char* op) {
+    check_count(op, count);
+    ops::AdamOptions o;
+    o.step = step;
+    o.lr = lr;
+    o.beta1 = beta1;
+    o.beta2 = beta2;
+    o.eps = eps;
+    o.weight_decay = weight_decay;
+    o.amsgrad = amsgrad != 0;
+    o.maximize = maximize != 0;
+    o.decoupled_weight_decay = decoupled_weight_decay != 0;
+    const std::vector<Tensor> p = handles(op, "params", params, count, false);
+    const std::vector<Tensor> g = handles(op, "grads", grads, count, false);
+    const std::vector<Tensor> m = handles(op, "exp_avgs", exp_avgs, count, false);
+    const std::vector<Tensor> v = handles(op, "exp_avg_sqs", exp_avg_sqs, count, false);
+    const std::vector<Tensor> vmax =
+        handles(op, "max_exp_avg_sqs", max_exp_avg_sqs, count, amsgrad == 0);
+    ops::adam_step(p, g, m, v, vmax, o);
+  });
+}
+
+}  // extern "C"

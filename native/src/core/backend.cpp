@@ -1,0 +1,254 @@
+#include "backend.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "error.h"
+
+namespace ember {
+
+namespace {
+
+const char* type_name(DeviceType t) {
+  switch (t) {
+    case DeviceType::CPU:
+      return "CPU";
+    case DeviceType::CUDA:
+      return "CUDA";
+    case DeviceType::HIP:
+      return "HIP";
+    case DeviceType::Metal:
+      return "Metal";
+  }
+  return "unknown";
+}
+
+class PluginBackend;
+
+// One device of a plugin backend, seen as an Allocator.
+class PluginAllocator final : public Allocator {
+ public:
+  PluginAllocator(const PluginBackend& backend, int32_t index) : backend_(backend), index_(index) {}
+  void* allocate(int64_t nbytes) override;
+  void deallocate(void* p, int64_t nbytes) noexcept override;
+
+ private:
+  const PluginBackend& backend_;
+  int32_t index_;
+};
+
+class PluginBackend {
+ public:
+  explicit PluginBackend(const ember_backend& table)
+      : table_(table), name_(table.name ? table.name : type_name(type())) {
+    const int32_t count = std::max(table_.device_count(table_.ctx), 0);
+    for (int32_t i = 0; i < count; ++i)
+      allocators_.push_back(std::make_unique<PluginAllocator>(*this, i));
+  }
+
+  DeviceType type() const { return static_cast<DeviceType>(table_.device_type); }
+  const ember_backend& table() const { return table_; }
+  const std::string& name() const { return name_; }
+  int32_t count() const { return static_cast<int32_t>(allocators_.size()); }
+  Allocator& allocator(int32_t index) { return *allocators_[static_cast<size_t>(index)]; }
+  std::string last_error() const {
+    const char* msg = table_.last_error(table_.ctx);
+    return msg && *msg ? msg : "no message";
+  }
+
+ private:
+  ember_backend table_;
+  std::string name_;
+  std::vector<std::unique_ptr<PluginAllocator>> allocators_;
+};
+
+void* PluginAllocator::allocate(int64_t nbytes) {
+  void* p = backend_.table().allocate(backend_.table().ctx, index_, nbytes);
+  EMBER_CHECK(
+      p != nullptr || nbytes == 0, EMBER_ERROR_OUT_OF_MEMORY, "out of memory: cannot allocate ",
+      nbytes, " bytes (", static_cast<double>(nbytes) / (1 << 30), " GiB) on ",
+      device_name({backend_.type(), index_}), " (", backend_.name(), "): ", backend_.last_error());
+  return p;
+}
+
+void PluginAllocator::deallocate(void* p, int64_t nbytes) noexcept {
+  backend_.table().deallocate(backend_.table().ctx, index_, p, nbytes);
+}
+
+// Set once per device type and never removed (plugins are never unloaded), so readers need no lock.
+std::array<std::atomic<PluginBackend*>, kNumDeviceTypes> g_backends{};
+std::mutex g_register_mutex;
+std::mutex g_load_mutex;
+std::vector<void*> g_loaded;  // dlopen handles of registered plugins
+
+PluginBackend* find_backend(DeviceType t) {
+  const int i = static_cast<int>(t);
+  if (i <= 0 || i >= kNumDeviceTypes) return nullptr;
+  return g_backends[static_cast<size_t>(i)].load(std::memory_order_acquire);
+}
+
+PluginBackend& backend_of(const char* op, Device d) {
+  check_device(op, d);
+  return *find_backend(d.type);
+}
+
+void check_copy(ember_status status, PluginBackend& b, const char* what, int64_t nbytes,
+                Device from, Device to) {
+  EMBER_CHECK(status == EMBER_OK, EMBER_ERROR_BACKEND, "copy: ", b.name(), " failed ", what, " of ",
+              nbytes, " bytes from ", device_name(from), " to ", device_name(to), ": ",
+              b.last_error());
+}
+
+struct HostContext {
+  std::string error;
+  bool registered = false;
+};
+
+ember_status host_register(void* host_ctx, const ember_backend* backend) {
+  auto* hc = static_cast<HostContext*>(host_ctx);
+  try {
+    EMBER_CHECK(backend != nullptr, EMBER_ERROR_BACKEND, "register_backend: null backend table");
+    register_backend(*backend);
+    hc->registered = true;
+    return EMBER_OK;
+  } catch (const Error& e) {
+    hc->error = e.what();
+    return e.status();
+  } catch (const std::exception& e) {
+    hc->error = e.what();
+    return EMBER_ERROR_INTERNAL;
+  }
+}
+
+void host_set_error(void* host_ctx, const char* message) {
+  static_cast<HostContext*>(host_ctx)->error = message ? message : "";
+}
+
+}  // namespace
+
+bool backend_available(DeviceType type) {
+  return type == DeviceType::CPU || find_backend(type) != nullptr;
+}
+
+int32_t device_count(DeviceType type) {
+  if (type == DeviceType::CPU) return 1;
+  const PluginBackend* b = find_backend(type);
+  return b ? b->count() : 0;
+}
+
+void check_device(const char* op, Device d) {
+  const int t = static_cast<int>(d.type);
+  EMBER_CHECK(t >= 0 && t < kNumDeviceTypes, EMBER_ERROR_DEVICE, op, ": invalid device type ", t);
+  if (d.type == DeviceType::CPU) {
+    EMBER_CHECK(d.index == 0, EMBER_ERROR_DEVICE, op, ": invalid CPU device index ", d.index,
+                " (the CPU is device 0)");
+    return;
+  }
+  const PluginBackend* b = find_backend(d.type);
+  EMBER_CHECK(b != nullptr, EMBER_ERROR_DEVICE, op, ": device ", device_name(d),
+              " is not available: no ", type_name(d.type),
+              " backend is loaded (see ember_backend_load)");
+  EMBER_CHECK(d.index >= 0 && d.index < b->count(), EMBER_ERROR_DEVICE, op, ": device ",
+              device_name(d), " is not available: the ", type_name(d.type), " backend (", b->name(),
+              ") has ", b->count(), " device(s)");
+}
+
+Allocator& device_allocator(Device d) {
+  if (d.type == DeviceType::CPU && d.index == 0) return cpu_allocator();
+  return backend_of("empty", d).allocator(d.index);
+}
+
+void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, int64_t nbytes) {
+  if (nbytes == 0) return;
+  if (dst_device.is_cpu() && src_device.is_cpu()) {
+    std::memcpy(dst, src, static_cast<size_t>(nbytes));
+  } else if (src_device.is_cpu()) {
+    PluginBackend& b = backend_of("copy", dst_device);
+    check_copy(b.table().copy_host_to_device(b.table().ctx, dst_device.index, dst, src, nbytes), b,
+               "host-to-device copy", nbytes, src_device, dst_device);
+  } else if (dst_device.is_cpu()) {
+    PluginBackend& b = backend_of("copy", src_device);
+    check_copy(b.table().copy_device_to_host(b.table().ctx, src_device.index, dst, src, nbytes), b,
+               "device-to-host copy", nbytes, src_device, dst_device);
+  } else if (dst_device.type == src_device.type) {
+    PluginBackend& b = backend_of("copy", src_device);
+    check_device("copy", dst_device);
+    check_copy(b.table().copy_device_to_device(b.table().ctx, dst_device.index, dst,
+                                               src_device.index, src, nbytes),
+               b, "device-to-device copy", nbytes, src_device, dst_device);
+  } else {
+    // Two backends know nothing of each other: stage through host memory.
+    check_device("copy", dst_device);
+    std::unique_ptr<char[]> staging(new char[static_cast<size_t>(nbytes)]);
+    copy_bytes(staging.get(), Device{}, src, src_device, nbytes);
+    copy_bytes(dst, dst_device, staging.get(), Device{}, nbytes);
+  }
+}
+
+void register_backend(const ember_backend& backend) {
+  EMBER_CHECK(backend.struct_size >= sizeof(ember_backend) &&
+                  backend.api_version == EMBER_PLUGIN_API_VERSION,
+              EMBER_ERROR_BACKEND, "register_backend: plugin API version ", backend.api_version,
+              " (table of ", backend.struct_size, " bytes) does not match the engine's version ",
+              EMBER_PLUGIN_API_VERSION, " (", sizeof(ember_backend), " bytes)");
+  const int t = backend.device_type;
+  EMBER_CHECK(t > 0 && t < kNumDeviceTypes, EMBER_ERROR_BACKEND,
+              "register_backend: invalid device type ", t, " (the CPU backend is built in)");
+  EMBER_CHECK(backend.device_count && backend.allocate && backend.deallocate &&
+                  backend.copy_host_to_device && backend.copy_device_to_host &&
+                  backend.copy_device_to_device && backend.last_error,
+              EMBER_ERROR_BACKEND, "register_backend: the ", type_name(static_cast<DeviceType>(t)),
+              " backend table leaves a function pointer null");
+  std::lock_guard<std::mutex> lock(g_register_mutex);
+  if (PluginBackend* existing = find_backend(static_cast<DeviceType>(t))) {
+    EMBER_FAIL(EMBER_ERROR_BACKEND, "register_backend: a ", type_name(existing->type()),
+               " backend is already registered (", existing->name(), ")");
+  }
+  auto b = std::make_unique<PluginBackend>(backend);
+  g_backends[static_cast<size_t>(t)].store(b.release(), std::memory_order_release);
+}
+
+void load_backend(const char* path) {
+  std::lock_guard<std::mutex> lock(g_load_mutex);
+  void* handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  EMBER_CHECK(handle != nullptr, EMBER_ERROR_BACKEND, "backend_load: cannot load '", path,
+              "': ", dlerror());
+  if (std::find(g_loaded.begin(), g_loaded.end(), handle) != g_loaded.end()) {
+    dlclose(handle);  // drops the reference this dlopen added; the library stays loaded
+    return;
+  }
+  auto entry = reinterpret_cast<ember_plugin_register_fn>(dlsym(handle, "ember_plugin_register"));
+  if (entry == nullptr) {
+    const std::string why = dlerror();
+    dlclose(handle);
+    EMBER_FAIL(EMBER_ERROR_BACKEND, "backend_load: '", path,
+               "' is not an Ember backend (no ember_plugin_register): ", why);
+  }
+  HostContext hc;
+  const ember_plugin_host host = {sizeof(ember_plugin_host),
+                                  EMBER_PLUGIN_API_VERSION,
+                                  EMBER_ABI_VERSION,
+                                  0,
+                                  &hc,
+                                  &host_register,
+                                  &host_set_error};
+  const ember_status status = entry(&host);
+  if (status == EMBER_OK) {
+    g_loaded.push_back(handle);
+    return;
+  }
+  // A library that registered a backend stays loaded (the engine now points into it).
+  if (!hc.registered) dlclose(handle);
+  EMBER_FAIL(EMBER_ERROR_BACKEND, "backend_load: plugin '", path, "' failed to register (status ",
+             static_cast<int>(status), "): ", hc.error.empty() ? "no message" : hc.error);
+}
+
+}  // namespace ember

@@ -1,0 +1,35 @@
+// The backend registry: which devices exist, how to allocate on them and how bytes cross between
+// them. The CPU is built in; GPU backends are plugins (see ember/plugin.h) registered at run time.
+// Kernels are not here: they live in the per-device dispatch tables.
+#pragma once
+
+#include <cstdint>
+
+#include "device.h"
+#include "ember/plugin.h"
+#include "storage.h"
+
+namespace ember {
+
+// True when device type `type` has a backend (always for the CPU).
+bool backend_available(DeviceType type);
+// Number of devices of `type`: 1 for the CPU, 0 when no backend is loaded.
+int32_t device_count(DeviceType type);
+// Throws Error(EMBER_ERROR_DEVICE) naming op when d has no backend or its index is out of range.
+void check_device(const char* op, Device d);
+// The allocator of device d; throws like check_device (op "empty") when d is unavailable.
+Allocator& device_allocator(Device d);
+
+// Copies nbytes contiguous bytes from src on src_device to dst on dst_device; either side or both
+// may be the CPU. Synchronous. Throws Error(EMBER_ERROR_BACKEND) when the backend reports a fault.
+void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, int64_t nbytes);
+
+// Registers a backend table (plugins do this through ember_plugin_host::register_backend).
+// Throws Error(EMBER_ERROR_BACKEND) when the table is invalid or its type already has a backend.
+void register_backend(const ember_backend& backend);
+
+// dlopen()s a plugin and calls its ember_plugin_register. Loading a library already loaded is a
+// no-op. Throws Error(EMBER_ERROR_BACKEND) with dlerror's text (or the plugin's) on failure.
+void load_backend(const char* path);
+
+}  // namespace ember

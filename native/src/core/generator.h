@@ -1,0 +1,40 @@
+// Counter-based random numbers (Philox4x32-10): element k of a draw depends only on (seed, offset + k),
+// so results never depend on how many threads fill a tensor.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+
+#include "refcount.h"
+
+namespace ember {
+
+class Generator final : public RefCounted {
+ public:
+  explicit Generator(uint64_t seed) : seed_(seed) {}
+
+  void manual_seed(uint64_t seed);
+  uint64_t seed() const;
+  // Reserves n counter values for one draw and returns the first; the draw then computes
+  // philox(seed, first + k) for its k-th value, from any thread.
+  uint64_t reserve(uint64_t n);
+
+ private:
+  mutable std::mutex mutex_;
+  uint64_t seed_;
+  uint64_t offset_ = 0;
+};
+
+// The default generator used when none is given (ember_manual_seed reseeds it).
+Generator& default_generator();
+
+// Four 32-bit random words for counter `counter` under key `seed`.
+struct Philox4 {
+  uint32_t v[4];
+};
+Philox4 philox4x32(uint64_t seed, uint64_t counter);
+// The raw Philox4x32-10 bijection (Random123's philox4x32): counter words and key words as published.
+// philox4x32(seed, counter) is this with counter {lo, hi, 0, 0} and key {seed lo, seed hi}.
+Philox4 philox4x32_10(const uint32_t counter[4], const uint32_t key[2]);
+
+}  // namespace ember

@@ -1,0 +1,94 @@
+// Per-device kernel tables of the nn and optimizer ops (see dispatch.h for the mechanism).
+// Kernels may assume what the meta functions in core/nn_*.cpp guarantee, as stated per family:
+// every tensor is on the kernel's device, outputs are freshly allocated, shapes fit.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "dispatch.h"
+#include "nn_ops.h"
+
+namespace ember {
+
+// out = x <= threshold ? 0 : value. x, value and out share one dtype and out's shape (x and value
+// may be broadcast views with stride 0). relu is value == x, threshold 0.
+using ThresholdFn = void (*)(const Tensor& out, const Tensor& x, const Tensor& value,
+                             Scalar threshold);
+// out (bool) = a (op) b; a and b share one dtype and broadcast to out's shape.
+using CompareFn = void (*)(ops::CompareOp op, const Tensor& out, const Tensor& a, const Tensor& b);
+// out (bool) = a (op) s, s compared in a's dtype as PyTorch does; out has a's shape.
+using CompareScalarFn = void (*)(ops::CompareOp op, const Tensor& out, const Tensor& a, Scalar s);
+// x is contiguous and seen as (outer, size, inner) with size > 0; values (x's dtype, may be null)
+// and indices (int64) are contiguous (outer, inner): the first maximum along the middle dim.
+using ArgMaxFn = void (*)(const Tensor& values, const Tensor& indices, const Tensor& x,
+                          int64_t outer, int64_t size, int64_t inner);
+// out (M, O) = x (M, K) @ w (O, K)^T + b (O); all contiguous, one floating dtype; b may be null.
+using LinearFn = void (*)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b);
+// 4-d NCHW tensors, contiguous, one floating dtype; b (O) may be null; out sized by the meta.
+using Conv2dFn = void (*)(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b,
+                          const ops::Conv2dParams& p);
+// Writes whichever of grad_x (x's shape), grad_w (w's shape), grad_b (O) is not null.
+using Conv2dBackwardFn = void (*)(const Tensor& grad_x, const Tensor& grad_w, const Tensor& grad_b,
+                                  const Tensor& grad_out, const Tensor& x, const Tensor& w,
+                                  const ops::Conv2dParams& p);
+// 4-d NCHW, contiguous; out and indices (int64) sized (N, C, Ho, Wo) by the meta; every window
+// holds at least one element inside the input (the meta's output-size rule ensures it).
+using MaxPool2dFn = void (*)(const Tensor& out, const Tensor& indices, const Tensor& x,
+                             const ops::Pool2dParams& p);
+// grad_x (N, C, H, W) = 0, then grad_x.plane[indices] += grad_out; all contiguous.
+using MaxPool2dBackwardFn = void (*)(const Tensor& grad_x, const Tensor& grad_out,
+                                     const Tensor& indices);
+// Contiguous tensors seen as (outer, size, inner), one floating dtype; log picks log_softmax.
+using SoftmaxFn = void (*)(const Tensor& out, const Tensor& x, int64_t outer, int64_t size,
+                           int64_t inner, bool log);
+using SoftmaxBackwardFn = void (*)(const Tensor& grad_x, const Tensor& grad_out,
+                                   const Tensor& output, int64_t outer, int64_t size, int64_t inner,
+                                   bool log);
+// logp (N, C) contiguous floating, target (N) int64 contiguous, weight (C) contiguous or null;
+// out is (N) for Reduction::None, else 0-d; total_weight 0-d. Throws on a target out of [0, C)
+// that is not ignore_index.
+using NllLossFn = void (*)(const Tensor& out, const Tensor& total_weight, const Tensor& logp,
+                           const Tensor& target, const Tensor& weight, ops::Reduction reduction,
+                           int64_t ignore_index);
+// grad_x (N, C); grad_out is (N) for Reduction::None, else 0-d; total_weight 0-d.
+using NllLossBackwardFn = void (*)(const Tensor& grad_x, const Tensor& grad_out,
+                                   const Tensor& target, const Tensor& weight,
+                                   ops::Reduction reduction, int64_t ignore_index,
+                                   const Tensor& total_weight);
+// Element k of contiguous mask is scale when uniform(seed, base + k / 4, word k % 4) < keep, else
+// 0; when x and out are not null (same shape and dtype as mask), out = x * mask in the same pass.
+using DropoutFn = void (*)(const Tensor& mask, const Tensor& out, const Tensor& x, double keep,
+                           double scale, uint64_t seed, uint64_t base);
+
+// Scalars an Adam step derives once from its options (as torch.optim.Adam computes them).
+struct AdamScalars {
+  double step_size;              // lr / (1 - beta1^t)
+  double bias_correction2_sqrt;  // sqrt(1 - beta2^t)
+};
+// One parameter's step; every tensor contiguous with param's shape and dtype; buf / vmax may be
+// null when momentum is 0 / amsgrad is off.
+using SgdFn = void (*)(const Tensor& param, const Tensor& grad, const Tensor& buf,
+                       const ops::SgdOptions& o);
+using AdamFn = void (*)(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
+                        const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq,
+                        const ops::AdamOptions& o, const AdamScalars& s);
+
+extern DispatchStub<ThresholdFn> threshold_stub;
+extern DispatchStub<CompareFn> compare_stub;
+extern DispatchStub<CompareScalarFn> compare_scalar_stub;
+extern DispatchStub<ArgMaxFn> argmax_stub;
+extern DispatchStub<LinearFn> linear_stub;
+extern DispatchStub<Conv2dFn> conv2d_stub;
+extern DispatchStub<Conv2dBackwardFn> conv2d_backward_stub;
+extern DispatchStub<MaxPool2dFn> max_pool2d_stub;
+extern DispatchStub<MaxPool2dBackwardFn> max_pool2d_backward_stub;
+extern DispatchStub<SoftmaxFn> softmax_stub;
+extern DispatchStub<SoftmaxBackwardFn> softmax_backward_stub;
+extern DispatchStub<NllLossFn> nll_loss_stub;
+extern DispatchStub<NllLossBackwardFn> nll_loss_backward_stub;
+extern DispatchStub<DropoutFn> dropout_stub;
+extern DispatchStub<SgdFn> sgd_stub;
+extern DispatchStub<AdamFn> adam_stub;
+
+}  // namespace ember

@@ -1,0 +1,116 @@
+// Optimizer step meta functions: every operand of every parameter is checked before anything is
+// written (a bad list changes nothing), then each parameter runs one fused kernel and the tensors
+// written get their versions bumped.
+#include <cmath>
+
+#include "error.h"
+#include "nn_dispatch.h"
+#include "nn_meta.h"
+
+namespace ember {
+
+DispatchStub<SgdFn> sgd_stub("sgd_step");
+DispatchStub<AdamFn> adam_stub("adam_step");
+
+namespace ops {
+namespace {
+
+// Checks operand `what` of parameter i against the parameter; written operands must be dense.
+void check_operand(const char* op, int64_t i, const char* what, const Tensor& t,
+                   const Tensor& param, bool written) {
+  EMBER_CHECK(t, EMBER_ERROR_INVALID_ARGUMENT, op, ": ", what, " of parameter ", i, " is NULL");
+  EMBER_CHECK(t->sizes() == param->sizes(), EMBER_ERROR_SHAPE, op, ": ", what, " of parameter ", i,
+              " is ", meta::describe(t), " but the parameter is ", meta::describe(param));
+  EMBER_CHECK(t->dtype() == param->dtype(), EMBER_ERROR_DTYPE, op, ": ", what, " of parameter ", i,
+              " is ", meta::describe(t), " but the parameter is ", meta::describe(param));
+  EMBER_CHECK(t->device() == param->device(), EMBER_ERROR_DEVICE, op, ": ", what, " of parameter ",
+              i, " is on ", device_name(t->device()), " but the parameter is on ",
+              device_name(param->device()));
+  EMBER_CHECK(!written || t->is_contiguous(), EMBER_ERROR_INVALID_ARGUMENT, op, ": ", what,
+              " of parameter ", i, " (", meta::describe(t), ", strides ", t->strides(),
+              ") must be contiguous to be updated in place");
+}
+
+void check_param(const char* op, int64_t i, const Tensor& p) {
+  EMBER_CHECK(p, EMBER_ERROR_INVALID_ARGUMENT, op, ": parameter ", i, " is NULL");
+  EMBER_CHECK(p->dtype() == DType::Float32 || p->dtype() == DType::Float64, EMBER_ERROR_DTYPE, op,
+              ": parameter ", i, " is ", meta::describe(p),
+              "; only float32 and float64 are supported");
+  check_operand(op, i, "the parameter", p, p, true);
+}
+
+void check_lengths(const char* op, size_t params, size_t other, const char* what) {
+  EMBER_CHECK(other == params, EMBER_ERROR_INVALID_ARGUMENT, op, ": ", params, " parameters but ",
+              other, " ", what);
+}
+
+// The tensor at i of an optional list (empty list: none).
+Tensor at(std::span<const Tensor> list, size_t i) { return list.empty() ? Tensor() : list[i]; }
+
+void bump(const Tensor& t) {
+  if (t) t->storage()->bump_version();
+}
+
+}  // namespace
+
+void sgd_step(std::span<const Tensor> params, std::span<const Tensor> grads,
+              std::span<const Tensor> momentum_buffers, const SgdOptions& o) {
+  const char* op = "sgd_step";
+  check_lengths(op, params.size(), grads.size(), "gradients");
+  const bool momentum = o.momentum != 0;
+  if (momentum) check_lengths(op, params.size(), momentum_buffers.size(), "momentum buffers");
+  EMBER_CHECK(!o.nesterov || (o.momentum > 0 && o.dampening == 0), EMBER_ERROR_INVALID_ARGUMENT, op,
+              ": Nesterov momentum requires a momentum and zero dampening, got momentum=",
+              o.momentum, " and dampening=", o.dampening);
+  for (size_t i = 0; i < params.size(); ++i) {
+    check_param(op, i, params[i]);
+    check_operand(op, i, "the gradient", grads[i], params[i], false);
+    if (momentum) check_operand(op, i, "the momentum buffer", momentum_buffers[i], params[i], true);
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Tensor g = ops::contiguous(grads[i]);
+    const Tensor buf = momentum ? momentum_buffers[i] : Tensor();
+    if (params[i]->numel() > 0) sgd_stub(op, params[i]->device(), params[i], g, buf, o);
+    bump(params[i]);
+    bump(buf);
+  }
+}
+
+void adam_step(std::span<const Tensor> params, std::span<const Tensor> grads,
+               std::span<const Tensor> exp_avgs, std::span<const Tensor> exp_avg_sqs,
+               std::span<const Tensor> max_exp_avg_sqs, const AdamOptions& o) {
+  const char* op = o.decoupled_weight_decay ? "adamw_step" : "adam_step";
+  check_lengths(op, params.size(), grads.size(), "gradients");
+  check_lengths(op, params.size(), exp_avgs.size(), "exp_avgs");
+  check_lengths(op, params.size(), exp_avg_sqs.size(), "exp_avg_sqs");
+  if (o.amsgrad) check_lengths(op, params.size(), max_exp_avg_sqs.size(), "max_exp_avg_sqs");
+  EMBER_CHECK(
+      o.step >= 1, EMBER_ERROR_INVALID_ARGUMENT, op,
+      ": step must be at least 1 (it counts from 1 and is incremented before the update), got ",
+      o.step);
+  for (size_t i = 0; i < params.size(); ++i) {
+    check_param(op, i, params[i]);
+    check_operand(op, i, "the gradient", grads[i], params[i], false);
+    check_operand(op, i, "exp_avg", exp_avgs[i], params[i], true);
+    check_operand(op, i, "exp_avg_sq", exp_avg_sqs[i], params[i], true);
+    if (o.amsgrad) check_operand(op, i, "max_exp_avg_sq", max_exp_avg_sqs[i], params[i], true);
+  }
+  // As torch.optim.Adam computes them, in double.
+  const double bias_correction1 = 1 - std::pow(o.beta1, static_cast<double>(o.step));
+  const double bias_correction2 = 1 - std::pow(o.beta2, static_cast<double>(o.step));
+  const AdamScalars s{o.lr / bias_correction1, std::sqrt(bias_correction2)};
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Tensor g = ops::contiguous(grads[i]);
+    const Tensor vmax = o.amsgrad ? at(max_exp_avg_sqs, i) : Tensor();
+    if (params[i]->numel() > 0) {
+      adam_stub(op, params[i]->device(), params[i], g, exp_avgs[i], exp_avg_sqs[i], vmax, o, s);
+    }
+    bump(params[i]);
+    bump(exp_avgs[i]);
+    bump(exp_avg_sqs[i]);
+    bump(vmax);
+  }
+}
+
+}  // namespace ops
+}  // namespace ember

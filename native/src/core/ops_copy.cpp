@@ -1,0 +1,98 @@
+// Meta functions of fill, copy and the conversions built on copy.
+#include "backend.h"
+#include "dispatch.h"
+#include "error.h"
+#include "meta.h"
+#include "ops.h"
+
+namespace ember {
+
+DispatchStub<FillFn> fill_stub("fill");
+DispatchStub<CopyFn> copy_stub("copy");
+
+namespace ops {
+
+namespace {
+
+int64_t nbytes(const Tensor& t) { return t->numel() * element_size(t->dtype()); }
+
+// dst = src across two devices. Bytes only cross as contiguous blocks, so the broadcast, the cast
+// and any strides are handled by a device-local copy on whichever side has them.
+void copy_across_devices(const Tensor& dst, const Tensor& src) {
+  const Device cpu{};
+  if (!src->device().is_cpu() && !dst->device().is_cpu()) {
+    copy_(dst, to_device(src, cpu));  // between two accelerators: through the host
+    return;
+  }
+  if (src->device().is_cpu()) {
+    // Shape and cast on the CPU, then upload contiguous bytes.
+    Tensor staged = src;
+    if (src->sizes() != dst->sizes() || src->dtype() != dst->dtype() || !src->is_contiguous()) {
+      staged = empty(dst->sizes(), dst->dtype(), cpu);
+      copy_stub("copy_", cpu, staged, src);
+    }
+    if (dst->is_contiguous()) {
+      copy_bytes(dst->data(), dst->device(), staged->data(), cpu, nbytes(staged));
+    } else {
+      Tensor on_device = empty(dst->sizes(), dst->dtype(), dst->device());
+      copy_bytes(on_device->data(), dst->device(), staged->data(), cpu, nbytes(staged));
+      copy_stub("copy_", dst->device(), dst, on_device);
+    }
+    return;
+  }
+  // Download contiguous bytes, then broadcast and cast on the CPU.
+  const Tensor packed = contiguous(src);
+  Tensor host = empty(src->sizes(), src->dtype(), cpu);
+  copy_bytes(host->data(), cpu, packed->data(), src->device(), nbytes(host));
+  copy_stub("copy_", cpu, dst, host);
+}
+
+}  // namespace
+
+void fill_(const Tensor& t, Scalar value) {
+  if (t->numel() > 0) fill_stub("fill_", t->device(), t, value);
+  t->storage()->bump_version();
+}
+
+void copy_(const Tensor& dst, const Tensor& src) {
+  if (dst.get() == src.get()) return;
+  const DimVector shape = meta::broadcast_shapes("copy_", dst, src);
+  EMBER_CHECK(shape == dst->sizes(), EMBER_ERROR_SHAPE, "copy_: source ", meta::describe(src),
+              " cannot be broadcast to destination ", meta::describe(dst));
+  meta::check_no_internal_overlap("copy_", dst);
+  meta::check_no_partial_overlap("copy_", dst, src);
+  if (dst->numel() > 0) {
+    if (dst->device() == src->device()) {
+      copy_stub("copy_", dst->device(), dst, src);
+    } else {
+      copy_across_devices(dst, src);
+    }
+  }
+  dst->storage()->bump_version();
+}
+
+Tensor to_dtype(const Tensor& t, DType dtype) {
+  if (t->dtype() == dtype) return t;
+  Tensor out = empty(t->sizes(), dtype, t->device());
+  if (out->numel() > 0) copy_stub("to", t->device(), out, t);
+  return out;
+}
+
+Tensor to_device(const Tensor& t, Device device) {
+  check_device("to", device);
+  if (t->device() == device) return t;
+  Tensor out = empty(t->sizes(), t->dtype(), device);
+  if (out->numel() > 0) copy_across_devices(out, t);
+  return out;
+}
+
+Tensor clone(const Tensor& t) {
+  Tensor out = empty(t->sizes(), t->dtype(), t->device());
+  if (out->numel() > 0) copy_stub("clone", t->device(), out, t);
+  return out;
+}
+
+Tensor contiguous(const Tensor& t) { return t->is_contiguous() ? t : clone(t); }
+
+}  // namespace ops
+}  // namespace ember

@@ -1,0 +1,46 @@
+// A block of device memory shared by a tensor and all its views.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "device.h"
+#include "refcount.h"
+
+namespace ember {
+
+// Allocates and frees the memory of one device (the CPU's, or a backend's).
+class Allocator {
+ public:
+  virtual ~Allocator() = default;
+  virtual void* allocate(int64_t nbytes) = 0;  // throws Error(EMBER_ERROR_OUT_OF_MEMORY) on failure
+  virtual void deallocate(void* p, int64_t nbytes) noexcept = 0;
+};
+
+// The 64-byte-aligned CPU allocator; counts live bytes for ember_cpu_bytes_allocated.
+Allocator& cpu_allocator();
+int64_t cpu_bytes_allocated();
+
+class Storage final : public RefCounted {
+ public:
+  // Allocates nbytes on device through allocator.
+  Storage(int64_t nbytes, Device device, Allocator& allocator);
+  ~Storage() override;
+
+  void* data() const noexcept { return data_; }
+  int64_t nbytes() const noexcept { return nbytes_; }
+  Device device() const noexcept { return device_; }
+
+  // Shared by every tensor viewing this storage; bumped by in-place ops (autograd checks it).
+  int64_t version() const noexcept { return version_.load(std::memory_order_relaxed); }
+  void bump_version() noexcept { version_.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  void* data_;
+  int64_t nbytes_;
+  Device device_;
+  Allocator* allocator_;
+  std::atomic<int64_t> version_{0};
+};
+
+}  // namespace ember

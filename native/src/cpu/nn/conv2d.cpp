@@ -1,0 +1,422 @@
+// conv2d forward and backward on the CPU, as GEMMs per image over an im2col view of the input:
+// explicit (im2col / col2im buffers), implicit for stride 1 when rows are barely wider than the
+// output (the shifted input rows are the column matrix), or none for 1x1 convolutions. Small
+// products (the usual case: tens of channels) use the register-blocked small GEMM, images spread
+// over the engine's pool, each task with its own buffers; products big enough for BLAS to pay off
+// run image after image through BLAS, which then uses its own threads.
+#include <cblas.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "core/nn_dispatch.h"
+#include "core/parallel.h"
+#include "cpu/nn/common.h"
+#include "cpu/nn/simd.h"
+#include "cpu/nn/small_gemm.h"
+
+namespace ember::cpu {
+namespace {
+
+struct Geometry {
+  int64_t n, c, h, w;  // input
+  int64_t o, kh, kw;   // weight (o, c / groups, kh, kw)
+  int64_t ho, wo;      // output
+  int64_t sh, sw, ph, pw, dh, dw, groups;
+  int64_t cg, og;  // channels per group, in and out
+  int64_t k, p;    // GEMM reduction (cg * kh * kw) and output plane size (ho * wo)
+  bool pointwise;  // 1x1, stride 1, no padding: the input plane is its own column matrix
+
+  Geometry(const Tensor& x, const Tensor& wt, int64_t out_h, int64_t out_w,
+           const ops::Conv2dParams& prm)
+      : n(x->size(0)),
+        c(x->size(1)),
+        h(x->size(2)),
+        w(x->size(3)),
+        o(wt->size(0)),
+        kh(wt->size(2)),
+        kw(wt->size(3)),
+        ho(out_h),
+        wo(out_w),
+        sh(prm.stride[0]),
+        sw(prm.stride[1]),
+        ph(prm.padding[0]),
+        pw(prm.padding[1]),
+        dh(prm.dilation[0]),
+        dw(prm.dilation[1]),
+        groups(prm.groups),
+        cg(c / groups),
+        og(o / groups),
+        k(cg * kh * kw),
+        p(out_h * out_w),
+        pointwise(kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0) {}
+
+  // The output columns [lo, hi) for which input column ow * sw - pw + j * dw lies inside the row.
+  std::pair<int64_t, int64_t> valid_cols(int64_t j) const {
+    const int64_t off = j * dw - pw;
+    int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+    int64_t hi = w - off <= 0 ? 0 : (w - off + sw - 1) / sw;
+    lo = std::min(lo, wo);
+    hi = std::clamp(hi, lo, wo);
+    return {lo, hi};
+  }
+};
+
+// Copies n elements: a plain loop the compiler inlines and widens (these runs are a few to a few
+// dozen elements, where a memcpy call costs more than the copy).
+template <class T>
+EMBER_ALWAYS_INLINE inline void copy_run(const T* src, T* dst, int64_t n) {
+  for (int64_t q = 0; q < n; ++q) dst[q] = src[q];
+}
+
+// col (k x ldc): row (c, i, j) holds x[c][oh * sh - ph + i * dh][ow * sw - pw + j * dw] at column
+// oh * wo + ow, 0 where that falls in the padding. x is one group's channels of one image.
+template <class T>
+void im2col(const Geometry& g, const T* x, T* col, int64_t ldc) {
+  if (g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0) {
+    // Every tap is inside the input: each row of col is ho runs of wo consecutive inputs.
+    for (int64_t c = 0; c < g.cg; ++c) {
+      for (int64_t i = 0; i < g.kh; ++i) {
+        for (int64_t j = 0; j < g.kw; ++j) {
+          T* dst = col + ((c * g.kh + i) * g.kw + j) * ldc;
+          const T* src = x + (c * g.h + i * g.dh) * g.w + j * g.dw;
+          for (int64_t oh = 0; oh < g.ho; ++oh) copy_run(src + oh * g.w, dst + oh * g.wo, g.wo);
+        }
+      }
+    }
+    return;
+  }
+  for (int64_t c = 0; c < g.cg; ++c) {
+    for (int64_t i = 0; i < g.kh; ++i) {
+      for (int64_t j = 0; j < g.kw; ++j) {
+        T* dst = col + ((c * g.kh + i) * g.kw + j) * ldc;
+        const auto [lo, hi] = g.valid_cols(j);
+        const int64_t off = j * g.dw - g.pw;
+        for (int64_t oh = 0; oh < g.ho; ++oh) {
+          T* d = dst + oh * g.wo;
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.h) {
+            for (int64_t ow = 0; ow < g.wo; ++ow) d[ow] = T(0);
+            continue;
+          }
+          const T* src = x + (c * g.h + ih) * g.w + off;
+          for (int64_t ow = 0; ow < lo; ++ow) d[ow] = T(0);
+          if (g.sw == 1) {
+            copy_run(src + lo, d + lo, hi - lo);
+          } else {
+            for (int64_t ow = lo; ow < hi; ++ow) d[ow] = src[ow * g.sw];
+          }
+          for (int64_t ow = hi; ow < g.wo; ++ow) d[ow] = T(0);
+        }
+      }
+    }
+  }
+}
+
+// The adjoint of im2col: gx[c][ih][iw] += col[(c, i, j)][p] for every tap that read (ih, iw).
+template <class T>
+void col2im(const Geometry& g, const T* col, int64_t ldc, T* gx) {
+  for (int64_t c = 0; c < g.cg; ++c) {
+    for (int64_t i = 0; i < g.kh; ++i) {
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const T* src = col + ((c * g.kh + i) * g.kw + j) * ldc;
+        const auto [lo, hi] = g.valid_cols(j);
+        const int64_t off = j * g.dw - g.pw;
+        for (int64_t oh = 0; oh < g.ho; ++oh) {
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.h) continue;
+          T* d = gx + (c * g.h + ih) * g.w + off;
+          const T* s = src + oh * g.wo;
+          if (g.sw == 1) {
+            for (int64_t ow = lo; ow < hi; ++ow) d[ow] += s[ow];
+          } else {
+            for (int64_t ow = lo; ow < hi; ++ow) d[ow * g.sw] += s[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+// Implicit im2col for stride 1: row (c, i, j) of the column matrix is the (padded) input itself,
+// shifted by c * hp * wp + i * dh * wp + j * dw and read at positions oh * wp + ow. Products then
+// run over l = (ho - 1) * wp + wo positions instead of ho * wo: the wp - wo extra ones per output
+// row are dropped (forward) or meet zeros (weight gradient). Used when that overhead is small.
+struct Implicit {
+  int64_t hp, wp, l;
+  std::vector<int64_t> rows;
+
+  explicit Implicit(const Geometry& g)
+      : hp(g.h + 2 * g.ph), wp(g.w + 2 * g.pw), l((g.ho - 1) * wp + g.wo), rows(g.k) {
+    for (int64_t c = 0; c < g.cg; ++c) {
+      for (int64_t i = 0; i < g.kh; ++i) {
+        for (int64_t j = 0; j < g.kw; ++j) {
+          rows[(c * g.kh + i) * g.kw + j] = c * hp * wp + i * g.dh * wp + j * g.dw;
+        }
+      }
+    }
+  }
+  static bool applies(const Geometry& g) {
+    return g.sh == 1 && g.sw == 1 && !g.pointwise && 4 * (g.w + 2 * g.pw) <= 5 * g.wo;
+  }
+
+  // One group of one image with its padding made explicit (x itself when there is none).
+  template <class T>
+  const T* padded(const Geometry& g, const T* x, std::vector<T>& buf) const {
+    if (g.ph == 0 && g.pw == 0) return x;
+    buf.assign(g.cg * hp * wp, T(0));
+    for (int64_t c = 0; c < g.cg; ++c) {
+      for (int64_t ih = 0; ih < g.h; ++ih) {
+        copy_run(x + (c * g.h + ih) * g.w, buf.data() + (c * hp + ih + g.ph) * wp + g.pw, g.w);
+      }
+    }
+    return buf.data();
+  }
+};
+
+// Multiply-accumulates per image and group above which BLAS beats the small GEMM.
+constexpr int64_t kBlasWork = int64_t{1} << 22;
+
+bool use_blas(const Geometry& g) { return g.og * g.k * g.p >= kBlasWork; }
+
+// Runs fn(n0, n1) over the images: on the pool for the small GEMM, in order for BLAS.
+template <class F>
+void for_images(const Geometry& g, bool blas, F&& fn) {
+  if (blas) {
+    fn(int64_t{0}, g.n);
+  } else {
+    parallel_for(0, g.n, 1, fn);
+  }
+}
+
+template <class T>
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const T* a,
+               int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  const auto i = [](int64_t v) { return static_cast<blasint>(v); };
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasRowMajor, ta, tb, i(m), i(n), i(k), 1.0f, a, i(lda), b, i(ldb), beta, c,
+                i(ldc));
+  } else {
+    cblas_dgemm(CblasRowMajor, ta, tb, i(m), i(n), i(k), 1.0, a, i(lda), b, i(ldb), beta, c,
+                i(ldc));
+  }
+}
+
+// The small GEMM, or the same product through BLAS (A is then either row-major or transposed).
+template <class T>
+void gemm(const SmallGemm<T>& g, bool blas) {
+  if (!blas) return small_gemm(g);
+  const bool trans_a = g.a_cs != 1;
+  blas_gemm<T>(trans_a ? CblasTrans : CblasNoTrans, CblasNoTrans, g.m, g.n, g.k, g.a,
+               trans_a ? g.a_cs : g.a_rs, g.b, g.ldb, g.accumulate ? T(1) : T(0), g.c, g.ldc);
+}
+
+template <class T>
+void gemm_nt(const SmallGemmNT<T>& g, bool blas) {
+  if (!blas) return small_gemm_nt(g);
+  blas_gemm<T>(CblasNoTrans, CblasTrans, g.m, g.n, g.l, g.a, g.lda, g.b, g.ldb, T(1), g.c, g.ldc);
+}
+
+// out[n, grp] (og x p) = w[grp] (og x k) @ col(x[n, grp]) (k x p) + b.
+template <class T>
+void forward(const Tensor& out, const Tensor& x, const Tensor& wt, const Tensor& b,
+             const ops::Conv2dParams& prm) {
+  const Geometry g(x, wt, out->size(2), out->size(3), prm);
+  const T* xp = x->data_as<T>();
+  const T* wp = wt->data_as<T>();
+  const T* bp = b ? b->data_as<T>() : nullptr;
+  T* yp = out->data_as<T>();
+  const bool blas = use_blas(g);
+  if (!blas && Implicit::applies(g)) {
+    const Implicit im(g);
+    parallel_for(0, g.n, 1, [&](int64_t n0, int64_t n1) {
+      std::vector<T> pad, tmp(g.og * im.l);
+      for (int64_t n = n0; n < n1; ++n) {
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          const T* xs = im.padded(g, xp + (n * g.c + grp * g.cg) * g.h * g.w, pad);
+          SmallGemm<T> gemm{g.og,       im.l, g.k,  wp + grp * g.og * g.k, g.k, 1, xs, 0,
+                            tmp.data(), im.l, false};
+          gemm.b_rows = im.rows.data();
+          small_gemm(gemm);
+          T* ys = yp + (n * g.o + grp * g.og) * g.p;
+          for (int64_t o = 0; o < g.og; ++o) {
+            const T bias = bp ? bp[grp * g.og + o] : T(0);
+            for (int64_t oh = 0; oh < g.ho; ++oh) {
+              const T* src = tmp.data() + o * im.l + oh * im.wp;
+              T* dst = ys + (o * g.ho + oh) * g.wo;
+              for (int64_t ow = 0; ow < g.wo; ++ow) dst[ow] = src[ow] + bias;
+            }
+          }
+        }
+      }
+    });
+    return;
+  }
+  for_images(g, blas, [&](int64_t n0, int64_t n1) {
+    std::vector<T> col(g.pointwise ? 0 : g.k * g.p);
+    for (int64_t n = n0; n < n1; ++n) {
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        const T* xs = xp + (n * g.c + grp * g.cg) * g.h * g.w;
+        T* ys = yp + (n * g.o + grp * g.og) * g.p;
+        if (!g.pointwise) im2col(g, xs, col.data(), g.p);
+        if (bp) {
+          for (int64_t o = 0; o < g.og; ++o) {
+            std::fill(ys + o * g.p, ys + (o + 1) * g.p, bp[grp * g.og + o]);
+          }
+        }
+        gemm(SmallGemm<T>{g.og, g.p, g.k, wp + grp * g.og * g.k, g.k, 1,
+                          g.pointwise ? xs : col.data(), g.p, ys, g.p, bp != nullptr},
+             blas);
+      }
+    }
+  });
+}
+
+// Sum of n contiguous values on vector lanes (a plain float loop would not be widened).
+template <class T>
+T sum_run(const T* p, int64_t n) {
+  using V = typename Simd<T>::V;
+  constexpr int W = Simd<T>::kWidth;
+  V acc{};
+  int64_t q = 0;
+  for (; q + W <= n; q += W) {
+    V v;
+    load_vec(v, p + q);
+    acc += v;
+  }
+  T lanes[W];
+  store_vec(lanes, acc);
+  T s = 0;
+  for (int w = 0; w < W; ++w) s += lanes[w];
+  for (; q < n; ++q) s += p[q];
+  return s;
+}
+
+template <class T>
+void grad_bias(const Geometry& g, const T* gy, T* gb) {
+  parallel_for(0, g.o, 1, [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o) {
+      T s = 0;
+      for (int64_t n = 0; n < g.n; ++n) s += sum_run(gy + (n * g.o + o) * g.p, g.p);
+      gb[o] = s;
+    }
+  });
+}
+
+// grad_w[grp] (og x k) = sum over images of grad_out[n, grp] (og x p) . col(x[n, grp])^T, as dot
+// products along the output positions. Images go in batches laid side by side (k x batch * p) so
+// each dot product is long enough to pay for its final sum across lanes. Every batch sums into its
+// own slice and the slices are added in batch order: the result does not depend on the threads.
+template <class T>
+void grad_weight(const Geometry& g, const T* xp, const T* gy, T* gw) {
+  const bool blas = use_blas(g);
+  const bool implicit = !blas && Implicit::applies(g);
+  const int64_t batch = implicit ? 1 : std::clamp<int64_t>(256 / std::max<int64_t>(1, g.p), 1, g.n);
+  const int64_t batches = (g.n + batch - 1) / batch;
+  const int64_t wsize = g.o * g.k;
+  std::vector<T> partial(batches * wsize, T(0));
+  const auto run = [&](int64_t b0, int64_t b1) {
+    if (implicit) {
+      // grad_out spread over rows of width wp, zeros in between, against the shifted inputs.
+      const Implicit im(g);
+      std::vector<T> pad, dy(g.og * im.l, T(0));
+      for (int64_t n = b0; n < b1; ++n) {
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          const T* src = gy + (n * g.o + grp * g.og) * g.p;
+          for (int64_t o = 0; o < g.og; ++o) {
+            for (int64_t oh = 0; oh < g.ho; ++oh) {
+              copy_run(src + (o * g.ho + oh) * g.wo, dy.data() + o * im.l + oh * im.wp, g.wo);
+            }
+          }
+          SmallGemmNT<T> gemm{g.og, g.k,
+                              im.l, dy.data(),
+                              im.l, im.padded(g, xp + (n * g.c + grp * g.cg) * g.h * g.w, pad),
+                              0,    partial.data() + n * wsize + grp * g.og * g.k,
+                              g.k};
+          gemm.b_rows = im.rows.data();
+          small_gemm_nt(gemm);
+        }
+      }
+      return;
+    }
+    std::vector<T> col(g.k * batch * g.p), dy(g.og * batch * g.p);
+    for (int64_t bi = b0; bi < b1; ++bi) {
+      const int64_t n0 = bi * batch, cnt = std::min(batch, g.n - n0), l = cnt * g.p;
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        for (int64_t b = 0; b < cnt; ++b) {
+          im2col(g, xp + ((n0 + b) * g.c + grp * g.cg) * g.h * g.w, col.data() + b * g.p, l);
+          const T* src = gy + ((n0 + b) * g.o + grp * g.og) * g.p;
+          for (int64_t o = 0; o < g.og; ++o) {
+            copy_run(src + o * g.p, dy.data() + o * l + b * g.p, g.p);
+          }
+        }
+        gemm_nt(SmallGemmNT<T>{g.og, g.k, l, dy.data(), l, col.data(), l,
+                               partial.data() + bi * wsize + grp * g.og * g.k, g.k},
+                blas);
+      }
+    }
+  };
+  if (blas) {
+    run(0, batches);
+  } else {
+    parallel_for(0, batches, 1, run);
+  }
+  std::fill(gw, gw + wsize, T(0));
+  for (int64_t bi = 0; bi < batches; ++bi) {
+    const T* part = partial.data() + bi * wsize;
+    for (int64_t q = 0; q < wsize; ++q) gw[q] += part[q];
+  }
+}
+
+// grad_x[n, grp] = col2im(w[grp]^T (k x og) @ grad_out[n, grp] (og x p)).
+template <class T>
+void grad_input(const Geometry& g, const T* wp, const T* gy, T* gx) {
+  const bool blas = use_blas(g);
+  for_images(g, blas, [&](int64_t n0, int64_t n1) {
+    std::vector<T> col(g.pointwise ? 0 : g.k * g.p);
+    for (int64_t n = n0; n < n1; ++n) {
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        T* gxs = gx + (n * g.c + grp * g.cg) * g.h * g.w;
+        gemm(SmallGemm<T>{g.k, g.p, g.og, wp + grp * g.og * g.k, 1, g.k,
+                          gy + (n * g.o + grp * g.og) * g.p, g.p, g.pointwise ? gxs : col.data(),
+                          g.p, false},
+             blas);
+        if (!g.pointwise) {
+          std::fill(gxs, gxs + g.cg * g.h * g.w, T(0));
+          col2im(g, col.data(), g.p, gxs);
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void backward(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& gy,
+              const Tensor& x, const Tensor& wt, const ops::Conv2dParams& prm) {
+  const Geometry g(x, wt, gy->size(2), gy->size(3), prm);
+  const T* gyp = gy->data_as<T>();
+  if (gb) grad_bias(g, gyp, gb->data_as<T>());
+  if (gw) grad_weight(g, x->data_as<T>(), gyp, gw->data_as<T>());
+  if (gx) grad_input(g, wt->data_as<T>(), gyp, gx->data_as<T>());
+}
+
+void conv2d_cpu(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b,
+                const ops::Conv2dParams& p) {
+  dispatch_float_double("conv2d", x->dtype(),
+                        [&](auto tag) { forward<typename decltype(tag)::type>(out, x, w, b, p); });
+}
+
+void conv2d_backward_cpu(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& gy,
+                         const Tensor& x, const Tensor& w, const ops::Conv2dParams& p) {
+  dispatch_float_double("conv2d_backward", x->dtype(), [&](auto tag) {
+    backward<typename decltype(tag)::type>(gx, gw, gb, gy, x, w, p);
+  });
+}
+
+}  // namespace
+
+EMBER_REGISTER_KERNEL(conv2d_stub, DeviceType::CPU, conv2d_cpu);
+EMBER_REGISTER_KERNEL(conv2d_backward_stub, DeviceType::CPU, conv2d_backward_cpu);
+
+}  // namespace ember::cpu

@@ -1,0 +1,98 @@
+/* A fake device backend for the plugin tests: two "HIP" devices whose memory is host memory. It is
+ * plain C against ember/plugin.h, as a real plugin's registration code would be. Built with
+ * FAKE_BACKEND_FAIL it refuses to register. Counters are exported for the test to inspect. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ember/plugin.h"
+
+#define FAKE_DEVICES 2
+#define FAKE_LIMIT ((int64_t)1 << 32) /* larger requests fail, to exercise out-of-memory */
+
+static _Thread_local char fake_error[160];
+
+EMBER_PLUGIN_EXPORT int64_t fake_backend_live_bytes[FAKE_DEVICES];
+EMBER_PLUGIN_EXPORT int64_t fake_backend_copies;
+
+static int32_t fake_device_count(void* ctx) {
+  (void)ctx;
+  return FAKE_DEVICES;
+}
+
+static void* fake_allocate(void* ctx, int32_t device, int64_t nbytes) {
+  (void)ctx;
+  if (nbytes > FAKE_LIMIT) {
+    snprintf(fake_error, sizeof fake_error, "fake device %d holds at most %lld bytes", (int)device,
+             (long long)FAKE_LIMIT);
+    return NULL;
+  }
+  fake_backend_live_bytes[device] += nbytes;
+  return malloc(nbytes > 0 ? (size_t)nbytes : 1);
+}
+
+static void fake_deallocate(void* ctx, int32_t device, void* ptr, int64_t nbytes) {
+  (void)ctx;
+  fake_backend_live_bytes[device] -= nbytes;
+  free(ptr);
+}
+
+static ember_status fake_copy(void* dst, const void* src, int64_t nbytes) {
+  if (dst == NULL || src == NULL) {
+    snprintf(fake_error, sizeof fake_error, "null pointer in a copy of %lld bytes",
+             (long long)nbytes);
+    return EMBER_ERROR_BACKEND;
+  }
+  memcpy(dst, src, (size_t)nbytes);
+  ++fake_backend_copies;
+  return EMBER_OK;
+}
+
+static ember_status fake_h2d(void* ctx, int32_t device, void* dst, const void* src,
+                             int64_t nbytes) {
+  (void)ctx;
+  (void)device;
+  return fake_copy(dst, src, nbytes);
+}
+
+static ember_status fake_d2h(void* ctx, int32_t device, void* dst, const void* src,
+                             int64_t nbytes) {
+  (void)ctx;
+  (void)device;
+  return fake_copy(dst, src, nbytes);
+}
+
+static ember_status fake_d2d(void* ctx, int32_t dst_device, void* dst, int32_t src_device,
+                             const void* src, int64_t nbytes) {
+  (void)ctx;
+  (void)dst_device;
+  (void)src_device;
+  return fake_copy(dst, src, nbytes);
+}
+
+static const char* fake_last_error(void* ctx) {
+  (void)ctx;
+  return fake_error;
+}
+
+EMBER_PLUGIN_EXPORT ember_status ember_plugin_register(const ember_plugin_host* host) {
+  ember_backend b;
+  if (host->api_version != EMBER_PLUGIN_API_VERSION) return EMBER_ERROR_BACKEND;
+#ifdef FAKE_BACKEND_FAIL
+  host->set_error(host->host_ctx, "fake backend: no devices found");
+  return EMBER_ERROR_BACKEND;
+#endif
+  memset(&b, 0, sizeof b);
+  b.struct_size = sizeof b;
+  b.api_version = EMBER_PLUGIN_API_VERSION;
+  b.device_type = EMBER_DEVICE_HIP;
+  b.name = "fake HIP";
+  b.device_count = fake_device_count;
+  b.allocate = fake_allocate;
+  b.deallocate = fake_deallocate;
+  b.copy_host_to_device = fake_h2d;
+  b.copy_device_to_host = fake_d2h;
+  b.copy_device_to_device = fake_d2d;
+  b.last_error = fake_last_error;
+  return host->register_backend(host->host_ctx, &b);
+}

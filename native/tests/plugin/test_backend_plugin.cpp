@@ -1,0 +1,195 @@
+// The backend registry with a real plugin: a fake two-device "HIP" backend (fake_backend.c) loaded
+// through ember_backend_load, its allocator and copies used by the engine, and registration errors.
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/backend.h"
+#include "core/error.h"
+#include "core/ops.h"
+#include "ember/ember.h"
+
+namespace ember {
+namespace {
+
+const Device kHip0{DeviceType::HIP, 0}, kHip1{DeviceType::HIP, 1};
+
+// The fake's counters, read from the loaded library itself.
+struct FakeCounters {
+  int64_t* live = nullptr;
+  int64_t* copies = nullptr;
+  FakeCounters() {
+    void* h = dlopen(FAKE_BACKEND_OK, RTLD_NOW | RTLD_NOLOAD);
+    if (!h) return;
+    live = static_cast<int64_t*>(dlsym(h, "fake_backend_live_bytes"));
+    copies = static_cast<int64_t*>(dlsym(h, "fake_backend_copies"));
+    dlclose(h);
+  }
+};
+
+void load_fake() { ASSERT_EQ(ember_backend_load(FAKE_BACKEND_OK), EMBER_OK) << ember_last_error(); }
+
+template <class F>
+std::string error_of(F f, ember_status status) {
+  try {
+    f();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), status) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no error";
+  return "";
+}
+
+TEST(BackendPlugin, FailingPluginReportsItsMessage) {
+  EXPECT_EQ(ember_backend_load(FAKE_BACKEND_FAIL), EMBER_ERROR_BACKEND);
+  const std::string msg = ember_last_error();
+  EXPECT_NE(msg.find("backend_load"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(FAKE_BACKEND_FAIL), std::string::npos) << msg;
+  EXPECT_NE(msg.find("fake backend: no devices found"), std::string::npos) << msg;
+  EXPECT_FALSE(backend_available(DeviceType::HIP));
+}
+
+TEST(BackendPlugin, LoadsAndRegisters) {
+  int32_t avail = -1, count = -1;
+  ASSERT_EQ(ember_backend_is_available(EMBER_DEVICE_HIP, &avail), EMBER_OK);
+  EXPECT_EQ(avail, 0);
+  load_fake();
+  load_fake();  // loading the same library again is a no-op
+  ASSERT_EQ(ember_backend_is_available(EMBER_DEVICE_HIP, &avail), EMBER_OK);
+  ASSERT_EQ(ember_backend_device_count(EMBER_DEVICE_HIP, &count), EMBER_OK);
+  EXPECT_EQ(avail, 1);
+  EXPECT_EQ(count, 2);
+  EXPECT_FALSE(backend_available(DeviceType::CUDA));
+  check_device("test", kHip1);
+  const std::string msg = error_of(
+      [] {
+        check_device("myop", Device{DeviceType::HIP, 2});
+      },
+      EMBER_ERROR_DEVICE);
+  EXPECT_NE(msg.find("myop"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("hip:2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("fake HIP"), std::string::npos) << msg;
+}
+
+TEST(BackendPlugin, AllocatesThroughThePlugin) {
+  load_fake();
+  FakeCounters fake;
+  ASSERT_NE(fake.live, nullptr);
+  const int64_t before = fake.live[1];
+  const int64_t cpu_before = cpu_bytes_allocated();
+  {
+    Tensor t = empty({3, 5}, DType::Float64, kHip1);
+    EXPECT_EQ(t->device(), kHip1);
+    EXPECT_EQ(fake.live[1], before + 120);
+    EXPECT_EQ(cpu_bytes_allocated(), cpu_before);
+    Tensor v = ops::transpose(t, 0, 1);  // views never touch the backend
+    EXPECT_EQ(fake.live[1], before + 120);
+    void* p = nullptr;
+    EXPECT_EQ(ember_tensor_data_ptr(reinterpret_cast<ember_tensor>(v.get()), &p),
+              EMBER_ERROR_DEVICE);
+    EXPECT_NE(std::string(ember_last_error()).find("hip:1"), std::string::npos);
+    EXPECT_EQ(p, nullptr);
+  }
+  EXPECT_EQ(fake.live[1], before);
+  const std::string msg = error_of(
+      [] {
+        empty({int64_t{1} << 31, 4}, DType::Float32, kHip0);
+      },
+      EMBER_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(msg.find("hip:0"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("34359738368 bytes"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("fake device 0 holds at most"), std::string::npos) << msg;
+}
+
+TEST(BackendPlugin, CopiesBetweenHostAndDevices) {
+  load_fake();
+  FakeCounters fake;
+  ASSERT_NE(fake.copies, nullptr);
+  const int64_t copies = *fake.copies;
+  const std::vector<float> host = {1, 2, 3, 4, 5, 6};
+  Tensor d0 = empty({6}, DType::Float32, kHip0), d1 = empty({6}, DType::Float32, kHip1);
+  copy_bytes(d0->data(), kHip0, host.data(), Device{}, 24);
+  copy_bytes(d1->data(), kHip1, d0->data(), kHip0, 24);
+  std::vector<float> back(6);
+  copy_bytes(back.data(), Device{}, d1->data(), kHip1, 24);
+  EXPECT_EQ(back, host);
+  EXPECT_EQ(*fake.copies, copies + 3);
+  copy_bytes(back.data(), Device{}, d1->data(), kHip1, 0);  // nothing to move: no call
+  EXPECT_EQ(*fake.copies, copies + 3);
+
+  // Through the C ABI: to the device and back, and reading a device tensor into host memory.
+  const int64_t sizes[] = {2, 3};
+  ember_tensor h = nullptr, dev = nullptr, again = nullptr;
+  ASSERT_EQ(ember_from_data(host.data(), 24, sizes, 2, EMBER_FLOAT32, &h), EMBER_OK);
+  ASSERT_EQ(ember_to_device(h, ember_device{EMBER_DEVICE_HIP, 1}, &dev), EMBER_OK)
+      << ember_last_error();
+  ember_device where{};
+  ASSERT_EQ(ember_tensor_device(dev, &where), EMBER_OK);
+  EXPECT_EQ(where.type, EMBER_DEVICE_HIP);
+  EXPECT_EQ(where.index, 1);
+  float out[6] = {};
+  ASSERT_EQ(ember_copy_to_host(dev, out, sizeof out), EMBER_OK) << ember_last_error();
+  EXPECT_EQ(std::memcmp(out, host.data(), sizeof out), 0);
+  ASSERT_EQ(ember_to_device(dev, ember_device{EMBER_DEVICE_CPU, 0}, &again), EMBER_OK)
+      << ember_last_error();
+  void* p = nullptr;
+  ASSERT_EQ(ember_tensor_data_ptr(again, &p), EMBER_OK);
+  EXPECT_EQ(std::memcmp(p, host.data(), 24), 0);
+  for (ember_tensor t : {h, dev, again}) ember_tensor_release(t);
+}
+
+ember_backend valid_table() {
+  ember_backend b{};
+  b.struct_size = sizeof b;
+  b.api_version = EMBER_PLUGIN_API_VERSION;
+  b.device_type = EMBER_DEVICE_METAL;
+  b.name = "table test";
+  b.device_count = [](void*) { return 1; };
+  b.allocate = [](void*, int32_t, int64_t) -> void* { return nullptr; };
+  b.deallocate = [](void*, int32_t, void*, int64_t) {};
+  b.copy_host_to_device = [](void*, int32_t, void*, const void*, int64_t) { return EMBER_OK; };
+  b.copy_device_to_host = [](void*, int32_t, void*, const void*, int64_t) { return EMBER_OK; };
+  b.copy_device_to_device = [](void*, int32_t, void*, int32_t, const void*, int64_t) {
+    return EMBER_OK;
+  };
+  b.last_error = [](void*) { return "table test failure"; };
+  return b;
+}
+
+TEST(BackendPlugin, RegistrationErrors) {
+  ember_backend b = valid_table();
+  b.api_version = EMBER_PLUGIN_API_VERSION + 1;
+  EXPECT_NE(error_of([&] { register_backend(b); }, EMBER_ERROR_BACKEND).find("version"),
+            std::string::npos);
+  b = valid_table();
+  b.device_type = EMBER_DEVICE_CPU;
+  EXPECT_NE(error_of([&] { register_backend(b); }, EMBER_ERROR_BACKEND).find("device type 0"),
+            std::string::npos);
+  b = valid_table();
+  b.copy_device_to_host = nullptr;
+  EXPECT_NE(error_of([&] { register_backend(b); }, EMBER_ERROR_BACKEND).find("null"),
+            std::string::npos);
+  EXPECT_FALSE(backend_available(DeviceType::Metal));
+
+  register_backend(valid_table());
+  EXPECT_TRUE(backend_available(DeviceType::Metal));
+  EXPECT_EQ(device_count(DeviceType::Metal), 1);
+  EXPECT_NE(error_of([] { register_backend(valid_table()); }, EMBER_ERROR_BACKEND)
+                .find("already registered"),
+            std::string::npos);
+  // Its allocator returns NULL: an out-of-memory error carrying the backend's own message.
+  const std::string msg = error_of(
+      [] {
+        empty({4}, DType::Float32, Device{DeviceType::Metal, 0});
+      },
+      EMBER_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(msg.find("metal:0"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("table test failure"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace ember
