@@ -1,0 +1,389 @@
+namespace Ember;
+
+public static partial class Autograd
+{
+    /// <summary>
+    /// Runs the backward graph: finds the nodes reachable from the roots, counts for each how many edges
+    /// lead into it, and runs a node once all its gradients arrived (the last to become ready first, which
+    /// frees each branch's gradients before starting another).
+    /// No recursion, so graphs of any depth work; all state of a run is local, so independent graphs can
+    /// run on several threads at once.
+    /// </summary>
+    internal static class Engine
+    {
+        private sealed class Task(Node node)
+        {
+            public readonly Node Node = node;
+            public readonly Tensor?[] Buffer = new Tensor?[node.NumOutputs];
+            public int Dependencies;
+            public bool Reaches;   // a gradient arriving here is wanted (Grad: an input lies at or beyond it)
+            public bool Executes;  // the node runs (Grad: an input lies beyond it)
+            public List<int>?[]? Captures; // Grad: the result indices captured at each slot
+            public byte Visit;     // MarkCaptures' walk: 1 = entered, 2 = done
+
+            /// <summary>Adds a gradient into a slot; in place only into a tensor no one else can see.</summary>
+            public void Add(int slot, Tensor g, bool createGraph)
+            {
+                Tensor? old = Buffer[slot];
+                if (old is null)
+                {
+                    Buffer[slot] = g;
+                    return;
+                }
+                if (!createGraph && old._viewBase is null && old.DType == g.DType)
+                {
+                    old.Add_(g);
+                    g.Dispose();
+                    return;
+                }
+                Buffer[slot] = old + g;
+                old.Dispose();
+                g.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// The tasks and collections of one run, kept per thread so that small backwards allocate little (a
+        /// nested run, from a checkpoint, gets its own). A run finds a node's task through a field of the node
+        /// that it claims for the run's duration; a node another run holds at the same time (a leaf shared by
+        /// graphs on two threads) has its task in a dictionary instead.
+        /// </summary>
+        private sealed class RunState
+        {
+            public readonly List<Task> All = [];
+            public readonly Dictionary<Node, Task> Shared = new(NodeComparer.Instance);
+            public readonly Stack<Task> Ready = new();
+            public readonly Stack<Node> Stack = new();
+
+            public Task? Find(Node node) =>
+                ReferenceEquals(Volatile.Read(ref node.RunOwner), this) ? (Task)node.RunTask! : Shared.GetValueOrDefault(node);
+
+            public Task Get(Node node) => Find(node) ?? throw new AutogradException($"internal: {node.Name} was not discovered");
+
+            public Task Add(Node node)
+            {
+                var task = new Task(node);
+                All.Add(task);
+                if (Interlocked.CompareExchange(ref node.RunOwner, this, null) is null)
+                    node.RunTask = task;
+                else
+                    Shared[node] = task;
+                return task;
+            }
+
+            public void Clear()
+            {
+                foreach (Task t in All)
+                {
+                    if (ReferenceEquals(t.Node.RunOwner, this))
+                    {
+                        t.Node.RunTask = null;
+                        Volatile.Write(ref t.Node.RunOwner, null);
+                    }
+                }
+                All.Clear();
+                Shared.Clear();
+                Ready.Clear();
+                Stack.Clear();
+            }
+        }
+
+        [ThreadStatic]
+        private static RunState? t_state;
+
+        /// <summary>Identity of nodes, hashed by their sequence number (cheaper than an object hash code).</summary>
+        private sealed class NodeComparer : IEqualityComparer<Node>
+        {
+            public static readonly NodeComparer Instance = new();
+
+            public bool Equals(Node? x, Node? y) => ReferenceEquals(x, y);
+
+            public int GetHashCode(Node node) => (int)node.Sequence ^ (int)(node.Sequence >> 32);
+        }
+
+        /// <summary>Runs backward from <paramref name="roots"/> seeded with <paramref name="grads"/> (owned by the engine from here on).</summary>
+        /// <returns>With <paramref name="captures"/>: the gradient arriving at each captured edge (null when none); else null.</returns>
+        public static Tensor?[]? Run(Edge[] roots, Tensor[] grads, bool keepGraph, bool createGraph, Edge[]? captures)
+        {
+            RunState state = t_state ?? new RunState();
+            t_state = null; // in use: a nested run on this thread makes its own
+            List<Task> tasks = state.All;
+            Tensor?[]? results = captures is null ? null : new Tensor?[captures.Length];
+            GradMode.State? previousMode = GradMode.Override(createGraph ? GradMode.State.Enabled : GradMode.State.Disabled);
+            bool checkNan = Anomaly.CheckNan;
+            bool anomaly = Anomaly.IsEnabled;
+            try
+            {
+                Discover(roots, state);
+                if (captures is null)
+                {
+                    foreach (Task t in tasks)
+                        t.Reaches = t.Executes = true;
+                }
+                else
+                {
+                    MarkCaptures(captures, state);
+                }
+
+                Stack<Task> ready = state.Ready;
+                for (int i = 0; i < roots.Length; i++)
+                {
+                    Task t = state.Get(roots[i].Node!);
+                    Tensor g = grads[i];
+                    grads[i] = null!;
+                    if (t.Reaches)
+                        t.Add(roots[i].InputNr, g, createGraph);
+                    else
+                        g.Dispose();
+                }
+                foreach (Edge root in roots)
+                {
+                    Task t = state.Get(root.Node!);
+                    if (t.Dependencies == 0 && t.Reaches)
+                    {
+                        t.Dependencies = -1; // queued
+                        ready.Push(t);
+                    }
+                }
+
+                while (ready.TryPop(out Task? task))
+                {
+                    Node node = task.Node;
+                    Tensor?[] buffer = task.Buffer;
+                    if (node.HasPreHooks)
+                        node.RunPreHooks(buffer);
+                    if (task.Captures is not null)
+                        Capture(task, results!);
+                    if (!task.Executes)
+                    {
+                        DisposeAll(buffer);
+                        continue;
+                    }
+
+                    Tensor?[] outputs = Execute(node, buffer, anomaly, checkNan);
+                    if (!keepGraph)
+                        node.ReleaseSaved();
+
+                    Edge[] next = node.Next;
+                    for (int i = 0; i < next.Length; i++)
+                    {
+                        Tensor? g = i < outputs.Length ? outputs[i] : null;
+                        Node? target = next[i].Node;
+                        if (target is null)
+                        {
+                            g?.Dispose();
+                            continue;
+                        }
+                        Task child = state.Get(target);
+                        if (g is not null)
+                        {
+                            if (child.Reaches)
+                                child.Add(next[i].InputNr, g, createGraph);
+                            else
+                                g.Dispose();
+                        }
+                        if (--child.Dependencies == 0 && child.Reaches)
+                        {
+                            child.Dependencies = -1;
+                            ready.Push(child);
+                        }
+                    }
+                    for (int i = next.Length; i < outputs.Length; i++)
+                        outputs[i]?.Dispose();
+                }
+                return results;
+            }
+            catch
+            {
+                if (results is not null)
+                    DisposeAll(results);
+                throw;
+            }
+            finally
+            {
+                GradMode.Override(previousMode);
+                foreach (Tensor g in grads)
+                    g?.Dispose();
+                foreach (Task t in tasks)
+                    DisposeAll(t.Buffer);
+                // Keep small collections for the next run; let a big graph's go.
+                bool keep = tasks.Count <= 4096;
+                state.Clear();
+                if (keep)
+                    t_state = state;
+            }
+        }
+
+        /// <summary>Finds every node reachable from the roots and counts the edges into each (iteratively: no depth limit).</summary>
+        private static void Discover(Edge[] roots, RunState state)
+        {
+            Stack<Node> stack = state.Stack;
+            foreach (Edge root in roots)
+            {
+                if (root.Node is null || state.Find(root.Node) is not null)
+                    continue;
+                state.Add(root.Node);
+                stack.Push(root.Node);
+            }
+            while (stack.TryPop(out Node? node))
+            {
+                foreach (Edge e in node.Next)
+                {
+                    if (e.Node is null)
+                        continue;
+                    Task? t = state.Find(e.Node);
+                    if (t is null)
+                    {
+                        t = state.Add(e.Node);
+                        stack.Push(e.Node);
+                    }
+                    t.Dependencies++;
+                }
+            }
+        }
+
+        /// <summary>
+        /// For Autograd.Grad: a node "reaches" when a captured edge lies at or beyond it, and "executes"
+        /// when one lies strictly beyond it; nothing else runs, so no leaf's Grad changes.
+        /// </summary>
+        private static void MarkCaptures(Edge[] captures, RunState state)
+        {
+            for (int i = 0; i < captures.Length; i++)
+            {
+                if (captures[i].Node is not { } n || state.Find(n) is not { } t)
+                    continue;
+                t.Reaches = true;
+                t.Captures ??= new List<int>?[n.NumOutputs];
+                (t.Captures[captures[i].InputNr] ??= []).Add(i);
+            }
+            // Post-order over the graph (explicit stack): a node reaches when a child reaches.
+            var stack = new Stack<(Task Task, int Next)>();
+            foreach (Task root in state.All)
+            {
+                if (root.Visit != 0)
+                    continue;
+                stack.Push((root, 0));
+                root.Visit = 1;
+                while (stack.Count > 0)
+                {
+                    (Task task, int next) = stack.Pop();
+                    Edge[] edges = task.Node.Next;
+                    while (next < edges.Length && (edges[next].Node is null || state.Get(edges[next].Node!).Visit != 0))
+                        next++;
+                    if (next < edges.Length)
+                    {
+                        Task child = state.Get(edges[next].Node!);
+                        stack.Push((task, next + 1));
+                        stack.Push((child, 0));
+                        child.Visit = 1;
+                        continue;
+                    }
+                    foreach (Edge e in edges)
+                    {
+                        if (e.Node is not null && state.Get(e.Node).Reaches)
+                        {
+                            task.Executes = true;
+                            task.Reaches = true;
+                            break;
+                        }
+                    }
+                    task.Visit = 2;
+                }
+            }
+        }
+
+        private static void Capture(Task task, Tensor?[] results)
+        {
+            Tensor?[] buffer = task.Buffer;
+            // A leaf input: its hooks run on the gradient that is returned, as they would before accumulation.
+            if (task.Node is GradAccumulator acc && buffer[0] is { } g0)
+            {
+                if (acc.Leaf.LeafHooks is { } hooks)
+                    g0 = Hooks.Run(hooks, g0);
+                buffer[0] = null;
+                buffer[0] = Grads.Validate(g0, acc.Shape, acc.DType, acc);
+            }
+            for (int slot = 0; slot < buffer.Length; slot++)
+            {
+                if (task.Captures![slot] is not { } indices || buffer[slot] is not { } g)
+                    continue;
+                foreach (int index in indices)
+                {
+                    // The first taker gets the buffer's tensor unless the node still runs on it.
+                    if (!task.Executes && buffer[slot] is not null)
+                    {
+                        results[index] = g;
+                        buffer[slot] = null;
+                    }
+                    else
+                    {
+                        results[index] = g.SharedRef();
+                    }
+                }
+            }
+        }
+
+        private static Tensor?[] Execute(Node node, Tensor?[] buffer, bool anomaly, bool checkNan)
+        {
+            bool any = false;
+            foreach (Tensor? g in buffer)
+                any |= g is not null;
+            if (!any)
+                return [];
+            Tensor?[] outputs;
+            try
+            {
+                outputs = node.Apply(buffer);
+            }
+            catch (Exception e) when (anomaly && e is not AutogradAnomalyException)
+            {
+                throw new AutogradAnomalyException(
+                    $"Function '{node.Name}' threw an exception during backward: {e.Message}{TraceOf(node)}", e);
+            }
+            Grads.TakeOver(buffer, outputs);
+            Array.Clear(buffer);
+            if (checkNan)
+            {
+                for (int i = 0; i < outputs.Length; i++)
+                {
+                    if (outputs[i] is { } o && HasNan(o))
+                    {
+                        DisposeAll(outputs);
+                        throw new AutogradAnomalyException($"Function '{node.Name}' returned nan values in its {i}th output.{TraceOf(node)}", null);
+                    }
+                }
+            }
+            return outputs;
+        }
+
+        private static string TraceOf(Node node) => node.CreationTrace is { } trace
+            ? $"{Environment.NewLine}Traceback of forward call that caused the error:{Environment.NewLine}{trace}"
+            : $"{Environment.NewLine}(No forward trace: the node was created outside Autograd.DetectAnomaly().)";
+
+        private static bool HasNan(Tensor t)
+        {
+            if (!t.IsFloatingPoint)
+                return false;
+            using GradModeScope noGrad = Torch.NoGrad();
+            using Tensor ne = t.Ne(t);
+            using Tensor count = ne.Sum();
+            return count.Item<long>() != 0;
+        }
+
+        private static void DisposeAll(Tensor?[] tensors)
+        {
+            for (int i = 0; i < tensors.Length; i++)
+            {
+                tensors[i]?.Dispose();
+                tensors[i] = null;
+            }
+        }
+    }
+}
+
+/// <summary>An error found by <see cref="Autograd.DetectAnomaly"/>: a backward formula produced NaN or threw; the message carries where the node was created.</summary>
+public sealed class AutogradAnomalyException : AutogradException
+{
+    /// <summary>Creates the exception with a message and the exception that caused it.</summary>
+    public AutogradAnomalyException(string message, Exception? innerException) : base(message, innerException) { }
+}

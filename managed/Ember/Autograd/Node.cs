@@ -1,0 +1,156 @@
+using System.Diagnostics;
+
+namespace Ember;
+
+public static partial class Autograd
+{
+    /// <summary>
+    /// A function of the backward graph (<c>torch.autograd.graph.Node</c>, what <see cref="Tensor.GradFn"/>
+    /// returns): it turns the gradients of an op's outputs into the gradients of its inputs, and
+    /// <see cref="NextFunctions"/> leads to the nodes of those inputs.
+    /// </summary>
+    public abstract class Node
+    {
+        private static long s_sequence;
+
+        private HookList<Func<Tensor, Tensor?>>?[]? _preHooks;
+        private AutogradMeta?[]? _retainGrad;
+
+        /// <summary>Creates a node; under <see cref="DetectAnomaly"/> it remembers where it was created.</summary>
+        private protected Node()
+        {
+            Sequence = Interlocked.Increment(ref s_sequence);
+            if (Anomaly.IsEnabled)
+                CreationTrace = new StackTrace(2, true).ToString();
+        }
+
+        /// <summary>The name, e.g. <c>AddBackward0</c> (<c>type(grad_fn).__name__</c>).</summary>
+        public abstract string Name { get; }
+
+        /// <summary>For each input of the op: the node that receives its gradient and which of that node's slots (<c>grad_fn.next_functions</c>).</summary>
+        public IReadOnlyList<(Node? Function, int InputNr)> NextFunctions => Array.ConvertAll(Next, e => (e.Node, e.InputNr));
+
+        /// <summary>Where the node was created, when it was created under <see cref="DetectAnomaly"/>; else null.</summary>
+        public string? CreationTrace { get; }
+
+        /// <summary>The name.</summary>
+        public override string ToString() => Name;
+
+        /// <summary>Edges to the nodes of the op's inputs, one per input (an invalid edge for an input without grad).</summary>
+        internal Edge[] Next = [];
+
+        /// <summary>The engine run that holds this node now, and the node's task in it (see Engine.RunState).</summary>
+        internal object? RunOwner;
+
+        internal object? RunTask;
+
+        /// <summary>Creation order; also the node's hash in the engine's maps.</summary>
+        internal long Sequence { get; }
+
+        /// <summary>Number of outputs of the op, i.e. of gradients the node takes.</summary>
+        internal virtual int NumOutputs => 1;
+
+        /// <summary>
+        /// Computes the gradients of the op's inputs from those of its outputs (null means zero). It may
+        /// return an incoming gradient object itself (or the same object twice) and must not dispose the
+        /// incoming gradients; everything else it returns is new and belongs to the caller. It may take
+        /// ownership of an incoming gradient by setting its slot to null.
+        /// </summary>
+        internal abstract Tensor?[] Apply(Tensor?[] grads);
+
+        /// <summary>Frees what the node saved for backward (after a backward without retainGraph).</summary>
+        internal virtual void ReleaseSaved() { }
+
+        internal bool NeedsGrad(int input) => Next[input].Node is not null;
+
+        internal RemovableHandle AddTensorPreHook(int output, Func<Tensor, Tensor?> hook)
+        {
+            HookList<Func<Tensor, Tensor?>>? list;
+            lock (this)
+            {
+                _preHooks ??= new HookList<Func<Tensor, Tensor?>>?[NumOutputs];
+                list = _preHooks[output] ??= new HookList<Func<Tensor, Tensor?>>();
+            }
+            return list.Add(hook);
+        }
+
+        internal void SetRetainGrad(int output, AutogradMeta? meta)
+        {
+            lock (this)
+            {
+                _retainGrad ??= new AutogradMeta?[NumOutputs];
+                _retainGrad[output] = meta;
+            }
+        }
+
+        internal bool HasPreHooks => _preHooks is not null || _retainGrad is not null;
+
+        /// <summary>Runs the tensor hooks on the gradient of each output, then stores retained gradients.</summary>
+        internal void RunPreHooks(Tensor?[] grads)
+        {
+            if (_preHooks is { } hooks)
+            {
+                for (int i = 0; i < hooks.Length; i++)
+                    if (hooks[i] is { } list && grads[i] is not null)
+                        grads[i] = Hooks.Run(list, grads[i]!);
+            }
+            if (_retainGrad is { } retain)
+            {
+                for (int i = 0; i < retain.Length; i++)
+                    if (retain[i] is { } meta && grads[i] is { } g)
+                        Hooks.Retain(meta, g);
+            }
+        }
+    }
+
+    /// <summary>The node at a leaf that requires grad: adds the incoming gradient into the leaf's <see cref="Tensor.Grad"/>.</summary>
+    internal sealed class GradAccumulator(AutogradMeta leaf, long[] shape, DType dtype) : Node
+    {
+        public override string Name => "AccumulateGrad";
+
+        internal AutogradMeta Leaf { get; } = leaf;
+
+        internal long[] Shape { get; } = shape;
+
+        internal DType DType { get; } = dtype;
+
+        internal override Tensor?[] Apply(Tensor?[] grads)
+        {
+            Tensor g = grads[0]!;
+            grads[0] = null; // ownership moves here
+            if (Leaf.LeafHooks is { } hooks)
+                g = Hooks.Run(hooks, g);
+            g = Grads.Validate(g, Shape, DType, this);
+            lock (Leaf.Lock)
+            {
+                Tensor? old = Leaf.Grad;
+                if (old is null)
+                {
+                    // The stored gradient must own its elements: a later backward adds into it in place.
+                    Tensor stored = Grads.IsExclusive(g) ? g : g.Clone();
+                    if (!ReferenceEquals(stored, g))
+                        g.Dispose();
+                    Leaf.Grad = stored.DetachFromScope();
+                }
+                else if (!GradMode.IsEnabled)
+                {
+                    old.Add_(g);
+                    g.Dispose();
+                }
+                else
+                {
+                    // createGraph: the sum is a new differentiable tensor; the old gradient stays valid for whoever holds it.
+                    Leaf.Grad = (old + g).DetachFromScope();
+                    g.Dispose();
+                }
+            }
+            if (Leaf.PostAccumulateHooks is { } post)
+                foreach (Action hook in post.Snapshot)
+                    hook();
+            return [];
+        }
+    }
+
+    /// <summary>An edge of the graph: the node that gets a gradient and the slot it goes to.</summary>
+    internal readonly record struct Edge(Node? Node, int InputNr);
+}

@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+using Ember.Interop;
+
+namespace Ember;
+
+// Moving elements in and out of a tensor: host copies, dtype casts, device moves, clones.
+public unsafe partial class Tensor
+{
+    /// <summary>Copies the elements, row-major, into a new array (<c>Tensor.tolist()</c> flattened).</summary>
+    /// <typeparam name="T">The .NET type of the tensor's dtype (float for Float32, Half for Float16, ...).</typeparam>
+    /// <exception cref="DTypeException"><typeparamref name="T"/> does not match the tensor's dtype.</exception>
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        CheckElementType<T>(nameof(ToArray));
+        long count = NumEl;
+        if (count > Array.MaxLength)
+            throw new NotSupportedException($"Tensor.ToArray: {count} elements do not fit in one .NET array (at most {Array.MaxLength})");
+        T[] result = new T[count];
+        CopyTo<T>(result);
+        return result;
+    }
+
+    /// <summary>Copies the elements, row-major, into <paramref name="destination"/>, which holds exactly <see cref="NumEl"/> elements.</summary>
+    /// <exception cref="DTypeException"><typeparamref name="T"/> does not match the tensor's dtype.</exception>
+    /// <exception cref="ArgumentException">The destination's length differs from the number of elements.</exception>
+    public void CopyTo<T>(Span<T> destination) where T : unmanaged
+    {
+        CheckElementType<T>(nameof(CopyTo));
+        long count = NumEl;
+        if (destination.Length != count)
+            throw new ArgumentException($"Tensor.CopyTo: the destination holds {destination.Length} elements but the tensor of shape {Shape} has {count}", nameof(destination));
+        fixed (T* p = destination)
+            Check(NativeMethods.ember_copy_to_host(Handle, p, count * sizeof(T)), this);
+    }
+
+    /// <summary>The value of a one-element tensor (<c>Tensor.item()</c>).</summary>
+    /// <exception cref="DTypeException"><typeparamref name="T"/> does not match the tensor's dtype.</exception>
+    /// <exception cref="ArgumentException">The tensor does not have exactly one element.</exception>
+    public T Item<T>() where T : unmanaged
+    {
+        CheckElementType<T>(nameof(Item));
+        long count = NumEl;
+        if (count != 1)
+            throw new ArgumentException($"Tensor.Item: a Tensor with {count} elements cannot be converted to Scalar (shape {Shape})");
+        T value;
+        Check(NativeMethods.ember_copy_to_host(Handle, &value, sizeof(T)), this);
+        return value;
+    }
+
+    /// <summary>A tensor of the given dtype: this one when it already has it, else a converted copy (<c>Tensor.to(dtype)</c>).</summary>
+    public Tensor To(DType dtype) { ember_tensor r; return Derivatives.To(Wrap(NativeMethods.ember_to_dtype(Handle, (int)dtype, &r), r, this), this); }
+
+    /// <summary>A tensor on the given device: this one when it is already there, else a copy (<c>Tensor.to(device)</c>).</summary>
+    public Tensor To(Device device) { ember_tensor r; return Derivatives.To(Wrap(NativeMethods.ember_to_device(Handle, device.ToNative(), &r), r, this), this); }
+
+    /// <summary>A copy on the host (<c>Tensor.cpu()</c>).</summary>
+    public Tensor Cpu() => To(Device.CPU);
+
+    /// <summary>A copy with its own storage (<c>Tensor.clone()</c>).</summary>
+    public Tensor Clone() { ember_tensor r; return Derivatives.Clone(Wrap(NativeMethods.ember_clone(Handle, &r), r, this), this); }
+
+    /// <summary>Copies <paramref name="source"/> into this tensor, broadcasting it and casting to this dtype (<c>Tensor.copy_</c>); returns this tensor.</summary>
+    public Tensor Copy_(Tensor source)
+    {
+        if (InplaceNeedsAutograd(this, source))
+            return Derivatives.Copy_(this, source);
+        Check(NativeMethods.ember_copy_(Handle, source.Handle), this, source);
+        return this;
+    }
+
+    /// <summary>Same as <see cref="Copy_"/>: copies <paramref name="source"/>'s values into this tensor.</summary>
+    public Tensor CopyFrom_(Tensor source) => Copy_(source);
+
+    /// <summary>Address of element 0 (CPU tensors only); valid while the tensor is alive and not moved.</summary>
+    internal void* DataPointer
+    {
+        get
+        {
+            void* p;
+            Check(NativeMethods.ember_tensor_data_ptr(Handle, &p), this);
+            return p;
+        }
+    }
+
+    private void CheckElementType<T>(string member) where T : unmanaged
+    {
+        DType dtype = DType;
+        if (DTypeOf<T>.Value != dtype)
+            throw new DTypeException(
+                $"Tensor.{member}<{typeof(T).Name}>: the tensor has dtype {dtype.ToTorchString()}, whose elements are {dtype.ToClrType().Name}, not {typeof(T).Name}; " +
+                $"use {member}<{dtype.ToClrType().Name}>() or convert first with To(DType.{DTypeExtensions.FromClrType(typeof(T))})");
+    }
+}
