@@ -1,0 +1,3 @@
+global using NUnit.Framework;
+global using Ember;
+global using Ember.Data;
