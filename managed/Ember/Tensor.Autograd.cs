@@ -217,7 +217,7 @@ public unsafe partial class Tensor
         if (meta.GradFn is null)
         {
             HookList<Func<Tensor, Tensor?>> list;
-            lock (meta.Lock)
+            lock (meta)
                 list = meta.LeafHooks ??= new();
             return list.Add(hook);
         }
@@ -250,7 +250,7 @@ public unsafe partial class Tensor
         if (meta.GradFn is not null)
             throw new AutogradException("post accumulate grad hooks cannot be registered on non-leaf tensors");
         HookList<Action> list;
-        lock (meta.Lock)
+        lock (meta)
             list = meta.PostAccumulateHooks ??= new();
         return list.Add(() => hook(this));
     }

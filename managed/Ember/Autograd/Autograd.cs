@@ -19,6 +19,15 @@ public static partial class Autograd
     public static void Backward(IReadOnlyList<Tensor> tensors, IReadOnlyList<Tensor?>? gradTensors = null, bool? retainGraph = null, bool createGraph = false)
     {
         ArgumentNullException.ThrowIfNull(tensors);
+        // y.Sum().Backward() and y.Mean().Backward(): the gradient of y is ones (or 1/n), made directly
+        // rather than as a 0-d one expanded by the reduction's node (which saves nothing and has no hooks).
+        if (gradTensors is null && tensors.Count == 1 && !createGraph && !Anomaly.IsEnabled
+            && tensors[0] is { _autograd.GradFn: ReduceBackward { IsFull: true, HasPreHooks: false } reduce } root
+            && reduce.Next[0].Node is not null)
+        {
+            Engine.Run([reduce.Next[0]], [reduce.GradientOfOne(root.Device)], retainGraph ?? false, false, captures: null);
+            return;
+        }
         (Edge[] roots, Tensor[] grads) = Roots(tensors, gradTensors, "Backward");
         Engine.Run(roots, grads, retainGraph ?? createGraph, createGraph, captures: null);
     }

@@ -6,7 +6,7 @@ namespace Ember;
 /// </summary>
 internal sealed class AutogradMeta
 {
-    public readonly Lock Lock = new();
+    // Monitor-locked on itself (it is never handed out): accumulation into Grad, hook lists, view refresh.
 
     /// <summary>The node that produced the tensor; null for a leaf.</summary>
     public Autograd.Node? GradFn;

@@ -180,7 +180,7 @@ internal static unsafe partial class Derivatives
             ViewTracking.RebaseHistory(self, meta, node);
             return self;
         }
-        lock (meta.Lock)
+        lock (meta)
         {
             meta.GradFn = node;
             meta.OutputNr = 0;

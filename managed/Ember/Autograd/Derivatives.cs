@@ -222,7 +222,10 @@ internal static unsafe partial class Derivatives
             }
         }
         string name = (mean ? "MeanBackward" : "SumBackward") + (dims.Length == 0 ? "0" : "1");
-        var node = new ReduceBackward(name, shape, shape.Length == 0 ? null : normalized, keepdim, mean ? count : 0) { Next = [Autograd.EdgeOf(a)] };
+        DType dtype = a.DType;
+        if (dims.Length == 0 && dtype.IsFloatingPoint())
+            result.KnownLayout([], dtype); // a full reduction of floats is a 0-d tensor of the same dtype
+        var node = new ReduceBackward(name, shape, dtype, shape.Length == 0 ? null : normalized, keepdim, mean ? count : 0) { Next = [Autograd.EdgeOf(a)] };
         return Autograd.SetHistory(result, node);
     }
 

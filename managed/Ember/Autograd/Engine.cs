@@ -11,10 +11,10 @@ public static partial class Autograd
     /// </summary>
     internal static class Engine
     {
-        private sealed class Task(Node node)
+        private sealed class Task(Node node, int outputs)
         {
-            public readonly Node Node = node;
-            public readonly Tensor?[] Buffer = new Tensor?[node.NumOutputs];
+            public Node Node = node;
+            public readonly Tensor?[] Buffer = new Tensor?[outputs];
             public int Dependencies;
             public bool Reaches;   // a gradient arriving here is wanted (Grad: an input lies at or beyond it)
             public bool Executes;  // the node runs (Grad: an input lies beyond it)
@@ -51,7 +51,7 @@ public static partial class Autograd
         private sealed class RunState
         {
             public readonly List<Task> All = [];
-            public readonly Dictionary<Node, Task> Shared = new(NodeComparer.Instance);
+            public readonly Dictionary<Node, Task> Shared = new(ReferenceEqualityComparer.Instance);
             public readonly Stack<Task> Ready = new();
             public readonly Stack<Node> Stack = new();
 
@@ -60,9 +60,22 @@ public static partial class Autograd
 
             public Task Get(Node node) => Find(node) ?? throw new AutogradException($"internal: {node.Name} was not discovered");
 
+            // Tasks of one output are reused from run to run.
+            private readonly Stack<Task> _pool = new();
+
             public Task Add(Node node)
             {
-                var task = new Task(node);
+                int outputs = node.NumOutputs;
+                Task task;
+                if (outputs == 1 && _pool.TryPop(out Task? pooled))
+                {
+                    task = pooled;
+                    task.Node = node;
+                }
+                else
+                {
+                    task = new Task(node, outputs);
+                }
                 All.Add(task);
                 if (Interlocked.CompareExchange(ref node.RunOwner, this, null) is null)
                     node.RunTask = task;
@@ -80,6 +93,15 @@ public static partial class Autograd
                         t.Node.RunTask = null;
                         Volatile.Write(ref t.Node.RunOwner, null);
                     }
+                    if (t.Buffer.Length == 1 && _pool.Count < 256)
+                    {
+                        t.Node = null!;
+                        t.Dependencies = 0;
+                        t.Reaches = t.Executes = false;
+                        t.Captures = null;
+                        t.Visit = 0;
+                        _pool.Push(t);
+                    }
                 }
                 All.Clear();
                 Shared.Clear();
@@ -90,16 +112,6 @@ public static partial class Autograd
 
         [ThreadStatic]
         private static RunState? t_state;
-
-        /// <summary>Identity of nodes, hashed by their sequence number (cheaper than an object hash code).</summary>
-        private sealed class NodeComparer : IEqualityComparer<Node>
-        {
-            public static readonly NodeComparer Instance = new();
-
-            public bool Equals(Node? x, Node? y) => ReferenceEquals(x, y);
-
-            public int GetHashCode(Node node) => (int)node.Sequence ^ (int)(node.Sequence >> 32);
-        }
 
         /// <summary>Runs backward from <paramref name="roots"/> seeded with <paramref name="grads"/> (owned by the engine from here on).</summary>
         /// <returns>With <paramref name="captures"/>: the gradient arriving at each captured edge (null when none); else null.</returns>

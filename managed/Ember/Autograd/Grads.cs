@@ -118,7 +118,7 @@ internal static class Hooks
     /// <summary>Stores (or adds) a non-leaf's gradient into its <see cref="Tensor.Grad"/> for <see cref="Tensor.RetainGrad"/>.</summary>
     public static void Retain(AutogradMeta meta, Tensor g)
     {
-        lock (meta.Lock)
+        lock (meta)
         {
             Tensor? old = meta.Grad;
             if (old is null)

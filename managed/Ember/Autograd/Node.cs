@@ -11,15 +11,12 @@ public static partial class Autograd
     /// </summary>
     public abstract class Node
     {
-        private static long s_sequence;
-
         private HookList<Func<Tensor, Tensor?>>?[]? _preHooks;
         private AutogradMeta?[]? _retainGrad;
 
         /// <summary>Creates a node; under <see cref="DetectAnomaly"/> it remembers where it was created.</summary>
         private protected Node()
         {
-            Sequence = Interlocked.Increment(ref s_sequence);
             if (Anomaly.IsEnabled)
                 CreationTrace = new StackTrace(2, true).ToString();
         }
@@ -43,9 +40,6 @@ public static partial class Autograd
         internal object? RunOwner;
 
         internal object? RunTask;
-
-        /// <summary>Creation order; also the node's hash in the engine's maps.</summary>
-        internal long Sequence { get; }
 
         /// <summary>Number of outputs of the op, i.e. of gradients the node takes.</summary>
         internal virtual int NumOutputs => 1;
@@ -121,7 +115,7 @@ public static partial class Autograd
             if (Leaf.LeafHooks is { } hooks)
                 g = Hooks.Run(hooks, g);
             g = Grads.Validate(g, Shape, DType, this);
-            lock (Leaf.Lock)
+            lock (Leaf)
             {
                 Tensor? old = Leaf.Grad;
                 if (old is null)

@@ -141,9 +141,16 @@ internal sealed class LogBackward : Autograd.Node
 }
 
 /// <summary>sum and mean over all elements or some dims: the gradient spread back over the reduced dims (divided by the count for mean).</summary>
-internal sealed class ReduceBackward(string name, long[] inputShape, int[]? dims, bool keepdim, long count) : Autograd.Node
+internal sealed class ReduceBackward(string name, long[] inputShape, DType inputType, int[]? dims, bool keepdim, long count) : Autograd.Node
 {
     public override string Name => name;
+
+    /// <summary>True for a reduction over all elements to a 0-d tensor.</summary>
+    internal bool IsFull => dims is null;
+
+    /// <summary>The input's gradient when the output's is 1: ones, or 1/n for the mean.</summary>
+    internal Tensor GradientOfOne(Device device) =>
+        (count == 0 ? Torch.Ones(inputShape, inputType, device) : Torch.Full(inputShape, 1.0 / count, inputType, device)).KnownLayout(inputShape, inputType);
 
     internal override Tensor?[] Apply(Tensor?[] grads)
     {

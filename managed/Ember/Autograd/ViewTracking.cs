@@ -45,7 +45,7 @@ internal static class ViewTracking
         long version = view.Version;
         if (version == info.Version)
             return;
-        lock (meta.Lock)
+        lock (meta)
         {
             if (version == info.Version)
                 return;
@@ -67,7 +67,7 @@ internal static class ViewTracking
         next[0] = info.BaseEdge();
         copySlices.Next = next;
         AutogradMeta baseMeta = info.BaseMeta;
-        lock (baseMeta.Lock)
+        lock (baseMeta)
         {
             baseMeta.GradFn = copySlices;
             baseMeta.OutputNr = 0;

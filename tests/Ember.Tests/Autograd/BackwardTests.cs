@@ -96,6 +96,22 @@ public class BackwardTests
     }
 
     [Test]
+    public void BackwardFromAFullReductionHonoursHooksAndRetainGrad()
+    {
+        using Tensor x = Leaf(1.0, 2.0, 3.0, 4.0);
+        using (Tensor m = (x * 2.0).Mean())
+            m.Backward();
+        AssertClose(x.Grad, [0.5, 0.5, 0.5, 0.5]);
+        x.Grad = null;
+        using Tensor y = (x * 2.0).Sum();
+        y.RetainGrad();
+        y.RegisterHook(g => g * 3.0);
+        y.Backward();
+        AssertClose(y.Grad, [3.0]);
+        AssertClose(x.Grad, [6.0, 6.0, 6.0, 6.0]);
+    }
+
+    [Test]
     public void RetainGradKeepsANonLeafGradient()
     {
         using Tensor x = Leaf(1.0, 2.0);
