@@ -8,12 +8,15 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BUILD_DIR="${1:?usage: benchmarks/run.sh BUILD_DIR [filter]}"
 FILTER="${2:-}"
 THREADS="${EMBER_BENCH_THREADS:-2}"
+# Debian's python3-torch lives under the system interpreter, which may not be the first on PATH.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
 
 # Native (Google Benchmark): repetitions give medians; the converter prints our JSON lines.
 if [ -x "$BUILD_DIR/native/bench/ember_bench" ]; then
   "$BUILD_DIR/native/bench/ember_bench" --benchmark_filter="${FILTER:-.}" \
     --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
-    --benchmark_format=json 2>/dev/null | python3 "$HERE/gbench_to_jsonl.py"
+    --benchmark_format=json 2>/dev/null | "$PY" "$HERE/gbench_to_jsonl.py"
 fi
 
 # Managed (call-to-result from C#).
@@ -23,10 +26,10 @@ if [ -d "$HERE/Ember.Benchmarks" ]; then
 fi
 
 # PyTorch beside it, when this machine has it (Debian: python3-torch libopenblas0-pthread).
-if python3 -c 'import torch' 2>/dev/null; then
+if "$PY" -c 'import torch' 2>/dev/null; then
   for script in "$HERE"/pytorch/*.py; do
     [ -e "$script" ] || continue
-    python3 "$script" --threads "$THREADS" ${FILTER:+--filter "$FILTER"}
+    "$PY" "$script" --threads "$THREADS" ${FILTER:+--filter "$FILTER"}
   done
 else
   echo '{"note": "PyTorch not installed: apt-get install python3-torch libopenblas0-pthread for side-by-side numbers"}'
