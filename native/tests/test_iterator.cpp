@@ -136,6 +136,16 @@ TEST(Iterator, ElementwiseOverMixedLayoutsSeriallyAndInParallel) {
   }
 }
 
+TEST(Iterator, TransposedOperandsWalkInTilesAcrossBatches) {
+  // Batches of matrices whose input is transposed (tiled walk), with partial tiles at the edges,
+  // serially and split over the pool.
+  const Tensor a = ops::transpose(iota({3, 70, 37}), 1, 2);  // [3, 37, 70]
+  const Tensor b = iota({3, 1, 70}, DType::Float64);
+  for (int64_t grain : {int64_t{1} << 40, int64_t{100}}) {
+    check_elementwise(ops::zeros(DimVector{3, 37, 70}, DType::Float32, kCpu), a, b, grain);
+  }
+}
+
 TEST(Iterator, ForEachVisitsEveryElementOnce) {
   const Tensor out = ops::zeros(DimVector{7, 11, 13}, DType::Int32, kCpu);
   const Tensor view = ops::permute(out, std::vector<int64_t>{1, 2, 0});

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 
 #include "device.h"
@@ -29,14 +30,17 @@ class DispatchStub<R (*)(Args...)> {
   DispatchStub(const DispatchStub&) = delete;
   DispatchStub& operator=(const DispatchStub&) = delete;
 
-  void register_kernel(DeviceType type, Fn fn) { table_[static_cast<size_t>(type)] = fn; }
-  bool has_kernel(DeviceType type) const { return table_[static_cast<size_t>(type)] != nullptr; }
+  // Entries are atomic because a plugin may register while other threads run ops.
+  void register_kernel(DeviceType type, Fn fn) {
+    table_[static_cast<size_t>(type)].store(fn, std::memory_order_release);
+  }
+  bool has_kernel(DeviceType type) const { return kernel(type) != nullptr; }
   const char* name() const { return name_; }
 
   // Runs the kernel of device's type; op names the public op in the error when there is none.
   template <class... A>
   R operator()(const char* op, Device device, A&&... args) const {
-    const Fn fn = table_[static_cast<size_t>(device.type)];
+    const Fn fn = kernel(device.type);
     if (fn == nullptr) [[unlikely]] {
       EMBER_FAIL(EMBER_ERROR_NOT_IMPLEMENTED, op, ": not implemented on device ",
                  device_name(device), " (no ", name_, " kernel registered for it)");
@@ -45,8 +49,12 @@ class DispatchStub<R (*)(Args...)> {
   }
 
  private:
+  Fn kernel(DeviceType type) const {
+    return table_[static_cast<size_t>(type)].load(std::memory_order_acquire);
+  }
+
   const char* name_;
-  std::array<Fn, kNumDeviceTypes> table_{};
+  std::array<std::atomic<Fn>, kNumDeviceTypes> table_{};
 };
 
 // Registers fn for device type `type` in stub when the enclosing translation unit is initialised.

@@ -7,8 +7,8 @@
 
 namespace ember {
 
-DispatchStub<FillFn> fill_stub("fill");
-DispatchStub<CopyFn> copy_stub("copy");
+constinit DispatchStub<FillFn> fill_stub("fill");
+constinit DispatchStub<CopyFn> copy_stub("copy");
 
 namespace ops {
 

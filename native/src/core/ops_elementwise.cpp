@@ -7,9 +7,9 @@
 
 namespace ember {
 
-DispatchStub<BinaryFn> binary_stub("binary");
-DispatchStub<BinaryScalarFn> binary_scalar_stub("binary_scalar");
-DispatchStub<UnaryFn> unary_stub("unary");
+constinit DispatchStub<BinaryFn> binary_stub("binary");
+constinit DispatchStub<BinaryScalarFn> binary_scalar_stub("binary_scalar");
+constinit DispatchStub<UnaryFn> unary_stub("unary");
 
 namespace ops {
 
@@ -117,7 +117,7 @@ void binary_(BinaryOp op, const Tensor& a, const Tensor& b) {
       Tensor ta;
       Tensor result = empty(a->sizes(), dtype, a->device());
       binary_stub(name, a->device(), op, result, meta::with_dtype(a, dtype, ta), cb);
-      copy_(a, result);
+      copy_stub(name, a->device(), a, result);
     }
   }
   a->storage()->bump_version();
@@ -160,7 +160,7 @@ void binary_scalar_(BinaryOp op, const Tensor& a, Scalar b) {
       Tensor ta;
       Tensor result = empty(a->sizes(), dtype, a->device());
       binary_scalar_stub(name, a->device(), op, result, meta::with_dtype(a, dtype, ta), b, false);
-      copy_(a, result);
+      copy_stub(name, a->device(), a, result);
     }
   }
   a->storage()->bump_version();

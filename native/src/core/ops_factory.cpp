@@ -8,10 +8,10 @@
 
 namespace ember {
 
-DispatchStub<ArangeFn> arange_stub("arange");
-DispatchStub<EyeFn> eye_stub("eye");
-DispatchStub<RandomFn> rand_stub("rand");
-DispatchStub<RandomFn> randn_stub("randn");
+constinit DispatchStub<ArangeFn> arange_stub("arange");
+constinit DispatchStub<EyeFn> eye_stub("eye");
+constinit DispatchStub<RandomFn> rand_stub("rand");
+constinit DispatchStub<RandomFn> randn_stub("randn");
 
 namespace ops {
 

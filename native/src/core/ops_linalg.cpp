@@ -7,7 +7,7 @@
 
 namespace ember {
 
-DispatchStub<MatmulFn> matmul_stub("matmul");
+constinit DispatchStub<MatmulFn> matmul_stub("matmul");
 
 namespace ops {
 

@@ -8,7 +8,7 @@
 
 namespace ember {
 
-DispatchStub<ReduceFn> reduce_stub("reduce");
+constinit DispatchStub<ReduceFn> reduce_stub("reduce");
 
 namespace ops {
 

@@ -57,33 +57,39 @@ EMBER_ALWAYS_INLINE inline void tile(const SmallGemm<T>& g, const T* a, const T*
   }
 }
 
+// Rows go in ceil(m / kRows) tiles of near-equal height (20 rows: 5 + 5 + 5 + 5, not
+// 6 + 6 + 6 + 2), since a short tile costs almost as many loads as a full one.
 template <class T, bool kFull>
 EMBER_ALWAYS_INLINE inline void column_block(const SmallGemm<T>& g, int64_t j, int64_t ncols) {
   const T* b = g.b + j;
+  const int64_t tiles = (g.m + kRows - 1) / kRows;
+  const int64_t base = g.m / tiles, taller = g.m % tiles;  // the first `taller` get base + 1
   int64_t i = 0;
-  for (; i + kRows <= g.m; i += kRows) {
-    tile<T, kRows, kFull>(g, g.a + i * g.a_rs, b, g.c + i * g.ldc + j, ncols);
-  }
-  const T* a = g.a + i * g.a_rs;
-  T* c = g.c + i * g.ldc + j;
-  switch (g.m - i) {
-    case 5:
-      tile<T, 5, kFull>(g, a, b, c, ncols);
-      break;
-    case 4:
-      tile<T, 4, kFull>(g, a, b, c, ncols);
-      break;
-    case 3:
-      tile<T, 3, kFull>(g, a, b, c, ncols);
-      break;
-    case 2:
-      tile<T, 2, kFull>(g, a, b, c, ncols);
-      break;
-    case 1:
-      tile<T, 1, kFull>(g, a, b, c, ncols);
-      break;
-    default:
-      break;
+  for (int64_t t = 0; t < tiles; ++t) {
+    const int64_t rows = base + (t < taller ? 1 : 0);
+    const T* a = g.a + i * g.a_rs;
+    T* c = g.c + i * g.ldc + j;
+    switch (rows) {
+      case 6:
+        tile<T, 6, kFull>(g, a, b, c, ncols);
+        break;
+      case 5:
+        tile<T, 5, kFull>(g, a, b, c, ncols);
+        break;
+      case 4:
+        tile<T, 4, kFull>(g, a, b, c, ncols);
+        break;
+      case 3:
+        tile<T, 3, kFull>(g, a, b, c, ncols);
+        break;
+      case 2:
+        tile<T, 2, kFull>(g, a, b, c, ncols);
+        break;
+      default:
+        tile<T, 1, kFull>(g, a, b, c, ncols);
+        break;
+    }
+    i += rows;
   }
 }
 
