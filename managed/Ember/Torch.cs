@@ -137,6 +137,16 @@ public static unsafe partial class Torch
     /// <summary>Seeds the default generator (<c>torch.manual_seed</c>).</summary>
     public static void ManualSeed(long seed) => Errors.Check(NativeMethods.ember_manual_seed(unchecked((ulong)seed)));
 
+    /// <summary>
+    /// The default generator's state as 16 uint8 values (<c>torch.get_rng_state</c>); restoring it with
+    /// <see cref="SetRngState"/> replays the same random numbers.
+    /// </summary>
+    public static Ember.Tensor GetRngState() => Generator.GetState(default);
+
+    /// <summary>Restores the default generator's state from <see cref="GetRngState"/> (<c>torch.set_rng_state</c>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="state"/> is not 16 uint8 values.</exception>
+    public static void SetRngState(Ember.Tensor state) => Generator.SetState(default, state);
+
     /// <summary>Sets the size of the engine's thread pool, which also caps BLAS threads (<c>torch.set_num_threads</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is less than 1.</exception>
     public static void SetNumThreads(int threads)

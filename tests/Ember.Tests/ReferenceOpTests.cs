@@ -170,6 +170,28 @@ public class ReferenceOpTests
     }
 
     [Test]
+    public void RngStateRestoresTheSameNumbers()
+    {
+        using var scope = Torch.NewScope();
+        Torch.ManualSeed(99);
+        Torch.Rand(17);  // advance past the start
+        Tensor state = Torch.GetRngState();
+        Assert.That(state.DType, Is.EqualTo(DType.UInt8));
+        Assert.That(state.Shape.ToArray(), Is.EqualTo(new long[] { 16 }));
+        float[] first = Torch.Randn([33]).ToArray<float>();
+        Torch.SetRngState(state);
+        Assert.That(Torch.Randn([33]).ToArray<float>(), Is.EqualTo(first));
+
+        using var g = new Generator(4);
+        Tensor gState = g.GetState();
+        float[] fromG = Torch.Rand([9], generator: g).ToArray<float>();
+        Assert.That(Torch.Rand([9], generator: g.SetState(gState)).ToArray<float>(), Is.EqualTo(fromG));
+
+        var error = Assert.Throws<ArgumentException>(() => Torch.SetRngState(Torch.Zeros([8], DType.UInt8)))!;
+        Assert.That(error.Message, Does.Contain("set_rng_state").And.Contain("[8]").And.Contain("uint8"));
+    }
+
+    [Test]
     public void ThreadCountIsSettable()
     {
         int before = Torch.GetNumThreads();

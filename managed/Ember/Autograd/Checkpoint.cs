@@ -6,7 +6,9 @@ public static partial class Autograd
     /// Activation checkpointing (<c>torch.utils.checkpoint.checkpoint</c>): runs <paramref name="fn"/> without
     /// keeping its intermediate tensors, and runs it again during backward to get them. Gradients reach
     /// <paramref name="inputs"/> and every leaf <paramref name="fn"/> uses (its parameters). <paramref name="fn"/>
-    /// must compute the same values both times (random ops inside it draw anew). Use it with
+    /// must compute the same values both times: as with PyTorch's default <c>preserve_rng_state=True</c>, the
+    /// recomputation replays the default generator's numbers of the first run (dropout draws the same mask), and
+    /// leaves the generator where it was. Use it with
     /// <see cref="Tensor.Backward"/>; <see cref="Grad(IReadOnlyList{Tensor}, IReadOnlyList{Tensor}, IReadOnlyList{Tensor?}?, bool?, bool, bool)"/>
     /// through a checkpoint also adds the gradients of <paramref name="fn"/>'s parameters into their Grad, as PyTorch's reentrant checkpoint does.
     /// </summary>
@@ -14,6 +16,7 @@ public static partial class Autograd
     {
         ArgumentNullException.ThrowIfNull(fn);
         ArgumentNullException.ThrowIfNull(inputs);
+        var rngState = Generator.GetRawState(default);
         Tensor output;
         using (Torch.NoGrad())
             output = fn(inputs);
@@ -24,7 +27,7 @@ public static partial class Autograd
         // The output of fn under NoGrad has no history; the checkpoint node becomes its history.
         output._autograd = null;
         output._requiresGrad = false;
-        var node = new CheckpointNode(fn, Array.ConvertAll(inputs, SavedTensor.Of), Array.ConvertAll(inputs, i => i._requiresGrad))
+        var node = new CheckpointNode(fn, Array.ConvertAll(inputs, SavedTensor.Of), Array.ConvertAll(inputs, i => i._requiresGrad), rngState)
         {
             Next = Array.ConvertAll(inputs, EdgeOf),
         };
@@ -39,7 +42,7 @@ public static partial class Autograd
     }
 
     /// <summary>Recomputes the checkpointed function with history and runs a nested backward through it.</summary>
-    private sealed class CheckpointNode(Func<Tensor[], Tensor> fn, SavedTensor[] inputs, bool[] requiresGrad) : Node
+    private sealed class CheckpointNode(Func<Tensor[], Tensor> fn, SavedTensor[] inputs, bool[] requiresGrad, (ulong, ulong) rngState) : Node
     {
         public override string Name => "CheckpointFunctionBackward";
 
@@ -55,8 +58,17 @@ public static partial class Autograd
                         detached[i].RequiresGrad_();
                 }
                 Tensor output;
-                using (Torch.EnableGrad())
-                    output = fn(detached);
+                var current = Generator.GetRawState(default);
+                Generator.SetRawState(default, rngState);
+                try
+                {
+                    using (Torch.EnableGrad())
+                        output = fn(detached);
+                }
+                finally
+                {
+                    Generator.SetRawState(default, current);
+                }
                 using (output)
                 {
                     if (output._requiresGrad)

@@ -71,8 +71,8 @@ typedef enum ember_scalar_kind {
 /* A number passed by value. Its kind takes part in type promotion as a Python number does:
  * int tensor + 2 stays int, int tensor + 2.5 becomes the default float dtype. */
 typedef struct ember_scalar {
-  double f;    /* value when kind is EMBER_SCALAR_FLOAT */
-  int64_t i;   /* value when kind is EMBER_SCALAR_INT or EMBER_SCALAR_BOOL */
+  double f;     /* value when kind is EMBER_SCALAR_FLOAT */
+  int64_t i;    /* value when kind is EMBER_SCALAR_INT or EMBER_SCALAR_BOOL */
   int32_t kind; /* ember_scalar_kind */
   int32_t reserved;
 } ember_scalar;
@@ -97,11 +97,34 @@ EMBER_API ember_status ember_manual_seed(uint64_t seed);
 EMBER_API ember_status ember_generator_create(uint64_t seed, ember_generator* out);
 EMBER_API ember_status ember_generator_release(ember_generator gen);
 EMBER_API ember_status ember_generator_manual_seed(ember_generator gen, uint64_t seed);
+/* A generator's whole state is its seed and how far it has advanced; restoring both replays the
+ * same numbers. */
+EMBER_API ember_status ember_generator_get_state(ember_generator gen, uint64_t* seed,
+                                                 uint64_t* offset);
+EMBER_API ember_status ember_generator_set_state(ember_generator gen, uint64_t seed,
+                                                 uint64_t offset);
+
+/* What a device's allocator holds, in bytes. */
+typedef struct ember_memory_stats {
+  int64_t allocated;      /* in live tensors */
+  int64_t peak_allocated; /* the most allocated at once since the last reset */
+  int64_t reserved;       /* taken from the device: allocated plus cached */
+  int64_t num_allocs;     /* allocations served so far */
+  int64_t num_ooms;       /* allocations that failed even after freeing the cache */
+} ember_memory_stats;
 
 /* Backends. GPU backends are shared libraries registered at run time. */
 EMBER_API ember_status ember_backend_load(const char* path);
 EMBER_API ember_status ember_backend_is_available(int32_t device_type, int32_t* out);
 EMBER_API ember_status ember_backend_device_count(int32_t device_type, int32_t* out);
+
+/* Device-wide calls. synchronize waits for the device's queued work (nothing to wait for on the
+ * CPU) and reports faults of earlier kernels. The CPU allocator caches freed large blocks (bounded)
+ * as GPU allocators cache all blocks; empty_cache hands cached blocks back. */
+EMBER_API ember_status ember_device_synchronize(ember_device device);
+EMBER_API ember_status ember_device_memory_stats(ember_device device, ember_memory_stats* out);
+EMBER_API ember_status ember_device_reset_peak_memory(ember_device device);
+EMBER_API ember_status ember_device_empty_cache(ember_device device);
 
 #ifdef __cplusplus
 }

@@ -38,6 +38,28 @@ EMBER_API ember_status ember_cpu_bytes_allocated(int64_t* out) {
   return capi::get("cpu_bytes_allocated", out, [](const char*) { return cpu_bytes_allocated(); });
 }
 
+EMBER_API ember_status ember_device_synchronize(ember_device device) {
+  return capi::guard("synchronize",
+                     [&](const char* op) { synchronize(capi::device_arg(op, device)); });
+}
+
+EMBER_API ember_status ember_device_memory_stats(ember_device device, ember_memory_stats* out) {
+  return capi::guard("memory_stats", [&](const char* op) {
+    EMBER_CHECK(out != nullptr, EMBER_ERROR_INVALID_ARGUMENT, op, ": out must not be NULL");
+    *out = memory_stats(capi::device_arg(op, device));
+  });
+}
+
+EMBER_API ember_status ember_device_reset_peak_memory(ember_device device) {
+  return capi::guard("reset_peak_memory",
+                     [&](const char* op) { reset_peak_memory(capi::device_arg(op, device)); });
+}
+
+EMBER_API ember_status ember_device_empty_cache(ember_device device) {
+  return capi::guard("empty_cache",
+                     [&](const char* op) { empty_cache(capi::device_arg(op, device)); });
+}
+
 EMBER_API ember_status ember_manual_seed(uint64_t seed) {
   return capi::guard("manual_seed", [&](const char*) { default_generator().manual_seed(seed); });
 }
@@ -51,6 +73,24 @@ EMBER_API ember_status ember_generator_create(uint64_t seed, ember_generator* ou
 EMBER_API ember_status ember_generator_release(ember_generator gen) {
   if (gen) reinterpret_cast<Generator*>(gen)->release();
   return EMBER_OK;
+}
+
+EMBER_API ember_status ember_generator_get_state(ember_generator gen, uint64_t* seed,
+                                                 uint64_t* offset) {
+  return capi::guard("generator_get_state", [&](const char* op) {
+    EMBER_CHECK(seed != nullptr && offset != nullptr, EMBER_ERROR_INVALID_ARGUMENT, op,
+                ": output pointers must not be NULL");
+    const Generator::State state = capi::generator_arg(gen).state();
+    *seed = state.seed;
+    *offset = state.offset;
+  });
+}
+
+EMBER_API ember_status ember_generator_set_state(ember_generator gen, uint64_t seed,
+                                                 uint64_t offset) {
+  return capi::guard("generator_set_state", [&](const char*) {
+    capi::generator_arg(gen).set_state({seed, offset});
+  });
 }
 
 EMBER_API ember_status ember_generator_manual_seed(ember_generator gen, uint64_t seed) {

@@ -56,6 +56,17 @@ uint64_t Generator::seed() const {
   return seed_;
 }
 
+Generator::State Generator::state() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return {seed_, offset_};
+}
+
+void Generator::set_state(State state) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  seed_ = state.seed;
+  offset_ = state.offset;
+}
+
 uint64_t Generator::reserve(uint64_t n) {
   std::lock_guard<std::mutex> lock(mutex_);
   const uint64_t first = offset_;

@@ -1,5 +1,5 @@
-// Counter-based random numbers (Philox4x32-10): element k of a draw depends only on (seed, offset + k),
-// so results never depend on how many threads fill a tensor.
+// Counter-based random numbers (Philox4x32-10): element k of a draw depends only on (seed, offset +
+// k), so results never depend on how many threads fill a tensor.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,14 @@ class Generator final : public RefCounted {
 
   void manual_seed(uint64_t seed);
   uint64_t seed() const;
+  // The whole state: a draw's values depend on (seed, offset) only, so saving and restoring the
+  // pair replays the same numbers (torch.get_rng_state / set_rng_state).
+  struct State {
+    uint64_t seed;
+    uint64_t offset;
+  };
+  State state() const;
+  void set_state(State state);
   // Reserves n counter values for one draw and returns the first; the draw then computes
   // philox(seed, first + k) for its k-th value, from any thread.
   uint64_t reserve(uint64_t n);
@@ -33,8 +41,9 @@ struct Philox4 {
   uint32_t v[4];
 };
 Philox4 philox4x32(uint64_t seed, uint64_t counter);
-// The raw Philox4x32-10 bijection (Random123's philox4x32): counter words and key words as published.
-// philox4x32(seed, counter) is this with counter {lo, hi, 0, 0} and key {seed lo, seed hi}.
+// The raw Philox4x32-10 bijection (Random123's philox4x32): counter words and key words as
+// published. philox4x32(seed, counter) is this with counter {lo, hi, 0, 0} and key {seed lo, seed
+// hi}.
 Philox4 philox4x32_10(const uint32_t counter[4], const uint32_t key[2]);
 
 }  // namespace ember

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "device.h"
+#include "ember/core.h"
 #include "refcount.h"
 
 namespace ember {
@@ -17,9 +18,13 @@ class Allocator {
   virtual void deallocate(void* p, int64_t nbytes) noexcept = 0;
 };
 
-// The 64-byte-aligned CPU allocator; counts live bytes for ember_cpu_bytes_allocated.
+// The 64-byte-aligned CPU allocator; counts live bytes for ember_cpu_bytes_allocated. Freed large
+// blocks are cached for reuse (bounded); cpu_empty_cache hands them back to the system.
 Allocator& cpu_allocator();
 int64_t cpu_bytes_allocated();
+ember_memory_stats cpu_memory_stats();
+void cpu_reset_peak_memory();
+void cpu_empty_cache();
 
 class Storage final : public RefCounted {
  public:

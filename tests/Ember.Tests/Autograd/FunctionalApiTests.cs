@@ -121,4 +121,25 @@ public class FunctionalApiTests
             Assert.That(z.RequiresGrad, Is.False);
         }
     }
+
+    [Test]
+    public void CheckpointReplaysTheRandomNumbersOfTheFirstRun()
+    {
+        // Dropout inside the checkpoint: the recomputation must draw the same mask, or the gradient
+        // would belong to a different function than the output.
+        using Tensor x = Torch.Ones([64], DType.Float64).RequiresGrad_();
+        Torch.ManualSeed(7);
+        using Tensor y = Ember.Autograd.Checkpoint(v => Functional.Dropout(v * 3.0, 0.5), x);
+        using Tensor afterForward = Torch.GetRngState();
+        using (Tensor s = y.Sum())
+            s.Backward();
+        // d(sum(dropout(3x)))/dx = 3 * mask / (1 - p) = exactly y where it was kept.
+        double[] outputs = y.ToArray<double>();
+        double[] grads = x.Grad!.ToArray<double>();
+        Assert.That(outputs.Count(v => v == 0), Is.InRange(10, 54), "some but not all elements dropped");
+        Assert.That(grads, Is.EqualTo(outputs));
+        using Tensor afterBackward = Torch.GetRngState();
+        Assert.That(afterBackward.ToArray<byte>(), Is.EqualTo(afterForward.ToArray<byte>()),
+            "backward leaves the generator where the forward left it");
+    }
 }
