@@ -4,8 +4,19 @@
  * ember_backend_load(path) dlopen()s the library and calls its exported entry point
  *     EMBER_PLUGIN_EXPORT ember_status ember_plugin_register(const ember_plugin_host* host);
  * which describes its device type with an ember_backend table and hands it to
- * host->register_backend. Libraries are never unloaded, so everything the table points to may live
- * as long as the process. */
+ * host->register_backend, then hands over its kernels with host->register_kernel. Libraries are
+ * never unloaded, so everything the tables point to may live as long as the process.
+ *
+ * Kernels. The engine checks arguments, promotes types and allocates outputs; a kernel only
+ * computes. Kernels come in families named as the engine's dispatch tables ("fill", "copy",
+ * "binary", "matmul", ...); a family's C signature is the engine's kernel signature with every
+ * tensor as a const ember_kernel_tensor* (NULL for an absent optional tensor), every enum and bool
+ * as int32_t, and a leading void* kernel context. Registration names the signature as a string of
+ * one code per argument after the context (see EMBER_KERNEL_ARG_CODES and, from C++,
+ * ember_plugin::signature_of); the engine refuses a family it does not know or a signature that
+ * differs from its own, so a stale plugin fails at load time rather than at a call. A kernel
+ * returns EMBER_OK or a status explained by the backend's last_error. The enum values are those of
+ * the engine's sources the plugin was built from; EMBER_PLUGIN_API_VERSION pins that build. */
 #ifndef EMBER_PLUGIN_H
 #define EMBER_PLUGIN_H
 
@@ -16,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped on every incompatible change of the structs below. */
-#define EMBER_PLUGIN_API_VERSION 1
+#define EMBER_PLUGIN_API_VERSION 2
 
 #if defined(_WIN32)
 #define EMBER_PLUGIN_EXPORT __declspec(dllexport)
@@ -48,7 +59,40 @@ typedef struct ember_backend {
                                         const void* src, int64_t nbytes);
   /* Message of this thread's last failed callback. */
   const char* (*last_error)(void* ctx);
+  /* Waits until the device has finished all work queued so far; faults of earlier kernels surface
+   * here. */
+  ember_status (*synchronize)(void* ctx, int32_t device_index);
+  /* The allocator's statistics and handing its cached blocks back to the device. */
+  ember_status (*memory_stats)(void* ctx, int32_t device_index, ember_memory_stats* out);
+  ember_status (*empty_cache)(void* ctx, int32_t device_index);
+  ember_status (*reset_peak_memory)(void* ctx, int32_t device_index);
 } ember_backend;
+
+/* Up to this many dims in a kernel tensor. */
+#define EMBER_KERNEL_MAX_DIMS 16
+
+/* A tensor as a kernel sees it: element 0's address and the layout in elements. */
+typedef struct ember_kernel_tensor {
+  void* data;
+  const int64_t* sizes;
+  const int64_t* strides;
+  int64_t numel;
+  int32_t ndim;
+  int32_t dtype; /* ember_dtype */
+  int32_t device_index;
+  int32_t is_contiguous;
+} ember_kernel_tensor;
+
+/* Signature codes, one per kernel argument after the context:
+ *   t  const ember_kernel_tensor*    s  ember_scalar    i  int32_t (enums and bools too)
+ *   l  int64_t    u  uint64_t    d  double    f  float
+ *   p  const void*, pointing at an options struct of the engine's sources (conv, pool, optimizer)
+ */
+#define EMBER_KERNEL_ARG_CODES "tsiludfp"
+
+/* Kernels travel as this generic function pointer type (C allows casts between function pointer
+ * types, not to void*) and are called with their family's signature. */
+typedef void (*ember_kernel_fn)(void);
 
 /* What libember offers a plugin while it registers. */
 typedef struct ember_plugin_host {
@@ -61,6 +105,11 @@ typedef struct ember_plugin_host {
   ember_status (*register_backend)(void* host_ctx, const ember_backend* backend);
   /* Says why ember_plugin_register is about to fail; the text ends up in ember_last_error(). */
   void (*set_error)(void* host_ctx, const char* message);
+  /* Installs kernel (a function of the family's signature) for device_type, whose backend must be
+   * registered already; kernel_ctx is its first argument on every call. Fails for an unknown
+   * family or a signature other than the engine's. */
+  ember_status (*register_kernel)(void* host_ctx, int32_t device_type, const char* family,
+                                  const char* signature, ember_kernel_fn kernel, void* kernel_ctx);
 } ember_plugin_host;
 
 /* The entry point each plugin exports under the name "ember_plugin_register". */
@@ -68,6 +117,42 @@ typedef ember_status (*ember_plugin_register_fn)(const ember_plugin_host* host);
 
 #ifdef __cplusplus
 }
+
+/* C++ plugins compute a kernel's signature string from its type, so it cannot drift from the code.
+ */
+#include <string>
+#include <type_traits>
+
+namespace ember_plugin {
+
+template <class T>
+constexpr char arg_code() {
+  if constexpr (std::is_same_v<T, const ember_kernel_tensor*>)
+    return 't';
+  else if constexpr (std::is_same_v<T, ember_scalar>)
+    return 's';
+  else if constexpr (std::is_same_v<T, int32_t>)
+    return 'i';
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return 'l';
+  else if constexpr (std::is_same_v<T, uint64_t>)
+    return 'u';
+  else if constexpr (std::is_same_v<T, double>)
+    return 'd';
+  else if constexpr (std::is_same_v<T, float>)
+    return 'f';
+  else if constexpr (std::is_same_v<T, const void*>)
+    return 'p';
+  else
+    static_assert(sizeof(T) == 0, "no kernel argument code for this type");
+}
+
+template <class... A>
+std::string signature_of(ember_status (*)(void*, A...)) {
+  return std::string{arg_code<A>()...};
+}
+
+}  // namespace ember_plugin
 #endif
 
 #endif /* EMBER_PLUGIN_H */

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "error.h"
+#include "plugin_kernels.h"
 
 namespace ember {
 
@@ -112,12 +113,13 @@ struct HostContext {
   bool registered = false;
 };
 
-ember_status host_register(void* host_ctx, const ember_backend* backend) {
+// Runs a host callback's body for a plugin: an error becomes its status, with the text kept for
+// load_backend's message.
+template <class F>
+ember_status host_call(void* host_ctx, F&& body) {
   auto* hc = static_cast<HostContext*>(host_ctx);
   try {
-    EMBER_CHECK(backend != nullptr, EMBER_ERROR_BACKEND, "register_backend: null backend table");
-    register_backend(*backend);
-    hc->registered = true;
+    body(*hc);
     return EMBER_OK;
   } catch (const Error& e) {
     hc->error = e.what();
@@ -128,8 +130,23 @@ ember_status host_register(void* host_ctx, const ember_backend* backend) {
   }
 }
 
+ember_status host_register(void* host_ctx, const ember_backend* backend) {
+  return host_call(host_ctx, [&](HostContext& hc) {
+    EMBER_CHECK(backend != nullptr, EMBER_ERROR_BACKEND, "register_backend: null backend table");
+    register_backend(*backend);
+    hc.registered = true;
+  });
+}
+
 void host_set_error(void* host_ctx, const char* message) {
   static_cast<HostContext*>(host_ctx)->error = message ? message : "";
+}
+
+ember_status host_register_kernel(void* host_ctx, int32_t device_type, const char* family,
+                                  const char* signature, ember_kernel_fn kernel, void* kernel_ctx) {
+  return host_call(host_ctx, [&](HostContext&) {
+    register_plugin_kernel(device_type, family, signature, kernel, kernel_ctx);
+  });
 }
 
 }  // namespace
@@ -193,6 +210,68 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
   }
 }
 
+namespace {
+
+// Calls an optional device-wide callback of d's backend; a backend without it has nothing to do.
+template <class Call>
+void device_call(const char* op, Device d, Call call) {
+  PluginBackend& b = backend_of(op, d);
+  const ember_status status = call(b.table());
+  EMBER_CHECK(status == EMBER_OK, status, op, " on ", device_name(d), " (", b.name(),
+              ") failed: ", b.last_error());
+}
+
+}  // namespace
+
+void synchronize(Device d) {
+  if (d.is_cpu()) return check_device("synchronize", d);
+  device_call("synchronize", d, [&](const ember_backend& t) {
+    return t.synchronize ? t.synchronize(t.ctx, d.index) : EMBER_OK;
+  });
+}
+
+ember_memory_stats memory_stats(Device d) {
+  if (d.is_cpu()) {
+    check_device("memory_stats", d);
+    return cpu_memory_stats();
+  }
+  ember_memory_stats s{};
+  device_call("memory_stats", d, [&](const ember_backend& t) {
+    return t.memory_stats ? t.memory_stats(t.ctx, d.index, &s) : EMBER_OK;
+  });
+  return s;
+}
+
+void reset_peak_memory(Device d) {
+  if (d.is_cpu()) {
+    check_device("reset_peak_memory", d);
+    return cpu_reset_peak_memory();
+  }
+  device_call("reset_peak_memory", d, [&](const ember_backend& t) {
+    return t.reset_peak_memory ? t.reset_peak_memory(t.ctx, d.index) : EMBER_OK;
+  });
+}
+
+void empty_cache(Device d) {
+  if (d.is_cpu()) {
+    check_device("empty_cache", d);
+    return cpu_empty_cache();
+  }
+  device_call("empty_cache", d, [&](const ember_backend& t) {
+    return t.empty_cache ? t.empty_cache(t.ctx, d.index) : EMBER_OK;
+  });
+}
+
+std::string backend_name(DeviceType type) {
+  const PluginBackend* b = find_backend(type);
+  return b ? b->name() : type_name(type);
+}
+
+std::string backend_last_error(DeviceType type) {
+  const PluginBackend* b = find_backend(type);
+  return b ? b->last_error() : "no backend";
+}
+
 void register_backend(const ember_backend& backend) {
   EMBER_CHECK(backend.struct_size >= sizeof(ember_backend) &&
                   backend.api_version == EMBER_PLUGIN_API_VERSION,
@@ -239,7 +318,8 @@ void load_backend(const char* path) {
                                   0,
                                   &hc,
                                   &host_register,
-                                  &host_set_error};
+                                  &host_set_error,
+                                  &host_register_kernel};
   const ember_status status = entry(&host);
   if (status == EMBER_OK) {
     g_loaded.push_back(handle);

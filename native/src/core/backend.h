@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "device.h"
 #include "ember/plugin.h"
@@ -23,6 +24,16 @@ Allocator& device_allocator(Device d);
 // Copies nbytes contiguous bytes from src on src_device to dst on dst_device; either side or both
 // may be the CPU. Synchronous. Throws Error(EMBER_ERROR_BACKEND) when the backend reports a fault.
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, int64_t nbytes);
+
+// Device-wide calls (see ember_device_synchronize and friends); d must be available.
+void synchronize(Device d);
+ember_memory_stats memory_stats(Device d);
+void reset_peak_memory(Device d);
+void empty_cache(Device d);
+
+// The backend's name and the message of its last failure on this thread, for kernel errors.
+std::string backend_name(DeviceType type);
+std::string backend_last_error(DeviceType type);
 
 // Registers a backend table (plugins do this through ember_plugin_host::register_backend).
 // Throws Error(EMBER_ERROR_BACKEND) when the table is invalid or its type already has a backend.

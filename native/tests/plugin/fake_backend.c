@@ -75,7 +75,36 @@ static const char* fake_last_error(void* ctx) {
   return fake_error;
 }
 
+/* Two kernels, enough to see the engine's bridge at work: fill and add of contiguous float32. */
+static ember_status fake_fill(void* ctx, const ember_kernel_tensor* t, ember_scalar value) {
+  int64_t k;
+  (void)ctx;
+  if (t->dtype != EMBER_FLOAT32 || !t->is_contiguous) {
+    snprintf(fake_error, sizeof fake_error, "fake fill supports contiguous float32 only");
+    return EMBER_ERROR_NOT_IMPLEMENTED;
+  }
+  for (k = 0; k < t->numel; ++k)
+    ((float*)t->data)[k] = (float)(value.kind == EMBER_SCALAR_FLOAT ? value.f : (double)value.i);
+  return EMBER_OK;
+}
+
+static ember_status fake_binary(void* ctx, int32_t op, const ember_kernel_tensor* out,
+                                const ember_kernel_tensor* a, const ember_kernel_tensor* b) {
+  int64_t k;
+  (void)ctx;
+  if (op != 0 /* add */ || out->dtype != EMBER_FLOAT32 || a->numel != out->numel ||
+      b->numel != out->numel || !a->is_contiguous || !b->is_contiguous) {
+    snprintf(fake_error, sizeof fake_error,
+             "fake binary supports the add of same-shape contiguous float32 only (op %d)", (int)op);
+    return EMBER_ERROR_NOT_IMPLEMENTED;
+  }
+  for (k = 0; k < out->numel; ++k)
+    ((float*)out->data)[k] = ((const float*)a->data)[k] + ((const float*)b->data)[k];
+  return EMBER_OK;
+}
+
 EMBER_PLUGIN_EXPORT ember_status ember_plugin_register(const ember_plugin_host* host) {
+  ember_status status;
   ember_backend b;
   if (host->api_version != EMBER_PLUGIN_API_VERSION) return EMBER_ERROR_BACKEND;
 #ifdef FAKE_BACKEND_FAIL
@@ -94,5 +123,11 @@ EMBER_PLUGIN_EXPORT ember_status ember_plugin_register(const ember_plugin_host* 
   b.copy_device_to_host = fake_d2h;
   b.copy_device_to_device = fake_d2d;
   b.last_error = fake_last_error;
-  return host->register_backend(host->host_ctx, &b);
+  status = host->register_backend(host->host_ctx, &b);
+  if (status != EMBER_OK) return status;
+  status = host->register_kernel(host->host_ctx, EMBER_DEVICE_HIP, "fill", "ts",
+                                 (ember_kernel_fn)fake_fill, NULL);
+  if (status != EMBER_OK) return status;
+  return host->register_kernel(host->host_ctx, EMBER_DEVICE_HIP, "binary", "ittt",
+                               (ember_kernel_fn)fake_binary, NULL);
 }

@@ -10,6 +10,7 @@
 #include "core/backend.h"
 #include "core/error.h"
 #include "core/ops.h"
+#include "core/plugin_kernels.h"
 #include "ember/ember.h"
 
 namespace ember {
@@ -140,6 +141,52 @@ TEST(BackendPlugin, CopiesBetweenHostAndDevices) {
   ASSERT_EQ(ember_tensor_data_ptr(again, &p), EMBER_OK);
   EXPECT_EQ(std::memcmp(p, host.data(), 24), 0);
   for (ember_tensor t : {h, dev, again}) ember_tensor_release(t);
+}
+
+TEST(BackendPlugin, RunsThePluginsKernelsThroughTheEngine) {
+  load_fake();
+  const int64_t sizes[] = {2, 3};
+  const ember_device hip{EMBER_DEVICE_HIP, 0};
+  ember_tensor a = nullptr, b = nullptr, c = nullptr, d = nullptr;
+  ASSERT_EQ(
+      ember_full(sizes, 2, ember_scalar{1.5, 0, EMBER_SCALAR_FLOAT, 0}, EMBER_FLOAT32, hip, &a),
+      EMBER_OK)
+      << ember_last_error();
+  ASSERT_EQ(ember_full(sizes, 2, ember_scalar{0, 2, EMBER_SCALAR_INT, 0}, EMBER_FLOAT32, hip, &b),
+            EMBER_OK)
+      << ember_last_error();
+  ASSERT_EQ(ember_add(a, b, &c), EMBER_OK) << ember_last_error();
+  float out[6] = {};
+  ASSERT_EQ(ember_copy_to_host(c, out, sizeof out), EMBER_OK) << ember_last_error();
+  for (float v : out) EXPECT_EQ(v, 3.5f);
+
+  // The kernel's own failure comes back as the op's error, with the backend's message.
+  EXPECT_EQ(ember_sub(a, b, &d), EMBER_ERROR_NOT_IMPLEMENTED);
+  const std::string msg = ember_last_error();
+  EXPECT_NE(msg.find("binary kernel of the fake HIP backend failed"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("add of same-shape contiguous float32 only (op 1)"), std::string::npos) << msg;
+  EXPECT_EQ(d, nullptr);
+  // A family the plugin did not register still says so.
+  EXPECT_EQ(ember_exp(a, &d), EMBER_ERROR_NOT_IMPLEMENTED);
+  EXPECT_NE(std::string(ember_last_error()).find("hip:0"), std::string::npos);
+  for (ember_tensor t : {a, b, c}) ember_tensor_release(t);
+}
+
+TEST(BackendPlugin, KernelRegistrationErrors) {
+  load_fake();
+  auto kernel = reinterpret_cast<ember_kernel_fn>(+[](void*) { return EMBER_OK; });
+  std::string msg =
+      error_of([&] { register_plugin_kernel(EMBER_DEVICE_HIP, "binary", "tt", kernel, nullptr); },
+               EMBER_ERROR_BACKEND);
+  EXPECT_NE(msg.find("\"ittt\""), std::string::npos) << msg;
+  EXPECT_NE(msg.find("\"tt\""), std::string::npos) << msg;
+  msg = error_of(
+      [&] { register_plugin_kernel(EMBER_DEVICE_HIP, "no_such_op", "t", kernel, nullptr); },
+      EMBER_ERROR_BACKEND);
+  EXPECT_NE(msg.find("unknown kernel family 'no_such_op'"), std::string::npos) << msg;
+  msg = error_of([&] { register_plugin_kernel(EMBER_DEVICE_CUDA, "fill", "ts", kernel, nullptr); },
+                 EMBER_ERROR_BACKEND);
+  EXPECT_NE(msg.find("no registered backend"), std::string::npos) << msg;
 }
 
 ember_backend valid_table() {
