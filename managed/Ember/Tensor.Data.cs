@@ -56,6 +56,9 @@ public unsafe partial class Tensor
     /// <summary>A copy on the host (<c>Tensor.cpu()</c>).</summary>
     public Tensor Cpu() => To(Device.CPU);
 
+    /// <summary>A copy on a GPU (<c>Tensor.cuda()</c>); needs the CUDA backend (see <see cref="Torch.Cuda"/>).</summary>
+    public Tensor Cuda(int device = 0) => To(Ember.Device.Cuda(device));
+
     /// <summary>A copy with its own storage (<c>Tensor.clone()</c>).</summary>
     public Tensor Clone() { ember_tensor r; return Derivatives.Clone(Wrap(NativeMethods.ember_clone(Handle, &r), r, this), this); }
 

@@ -1,0 +1,61 @@
+using Ember.Interop;
+
+namespace Ember;
+
+/// <summary>What a device's allocator holds (<c>torch.cuda.memory_stats</c>, reduced to its main counters).</summary>
+/// <param name="Allocated">Bytes in live tensors.</param>
+/// <param name="PeakAllocated">The most bytes allocated at once since the last <see cref="Torch.Cuda.ResetPeakMemoryStats"/>.</param>
+/// <param name="Reserved">Bytes taken from the device: allocated plus cached for reuse.</param>
+/// <param name="NumAllocs">Allocations served so far.</param>
+/// <param name="NumOoms">Allocations that failed even after the cache was freed.</param>
+public readonly record struct MemoryStats(long Allocated, long PeakAllocated, long Reserved, long NumAllocs, long NumOoms);
+
+public static partial class Torch
+{
+    /// <summary>
+    /// CUDA devices (<c>torch.cuda</c>). The CUDA backend is the plugin <c>libember_cuda</c>, loaded automatically
+    /// when it lies beside the core library (or with <see cref="Backends.Load"/>); without it, or without a GPU and
+    /// driver, <see cref="IsAvailable"/> is false and <see cref="Backends.Status"/> says why.
+    /// </summary>
+    public static unsafe class Cuda
+    {
+        /// <summary>True when the CUDA backend is loaded and sees at least one GPU (<c>torch.cuda.is_available</c>).</summary>
+        public static bool IsAvailable() => EmberNative.IsAvailable(DeviceType.CUDA);
+
+        /// <summary>Number of GPUs the CUDA backend sees (<c>torch.cuda.device_count</c>); 0 without it.</summary>
+        public static int DeviceCount() => EmberNative.DeviceCount(DeviceType.CUDA);
+
+        /// <summary>
+        /// Waits until the GPU has finished the work queued so far (<c>torch.cuda.synchronize</c>); a fault of an
+        /// earlier kernel surfaces here as an exception.
+        /// </summary>
+        public static void Synchronize(int device = 0) => Errors.Check(NativeMethods.ember_device_synchronize(Device.Cuda(device).ToNative()));
+
+        /// <summary>The caching allocator's counters of a GPU.</summary>
+        public static MemoryStats MemoryStats(int device = 0) => Torch.MemoryStats(Device.Cuda(device));
+
+        /// <summary>Bytes in live tensors on the GPU (<c>torch.cuda.memory_allocated</c>).</summary>
+        public static long MemoryAllocated(int device = 0) => MemoryStats(device).Allocated;
+
+        /// <summary>The peak of <see cref="MemoryAllocated"/> (<c>torch.cuda.max_memory_allocated</c>).</summary>
+        public static long MaxMemoryAllocated(int device = 0) => MemoryStats(device).PeakAllocated;
+
+        /// <summary>Bytes the allocator holds, live or cached (<c>torch.cuda.memory_reserved</c>).</summary>
+        public static long MemoryReserved(int device = 0) => MemoryStats(device).Reserved;
+
+        /// <summary>Restarts the peak counter from the bytes allocated now (<c>torch.cuda.reset_peak_memory_stats</c>).</summary>
+        public static void ResetPeakMemoryStats(int device = 0) =>
+            Errors.Check(NativeMethods.ember_device_reset_peak_memory(Device.Cuda(device).ToNative()));
+
+        /// <summary>Returns cached, unused blocks to the GPU (<c>torch.cuda.empty_cache</c>).</summary>
+        public static void EmptyCache(int device = 0) => Errors.Check(NativeMethods.ember_device_empty_cache(Device.Cuda(device).ToNative()));
+    }
+
+    /// <summary>The allocator's counters of any device; for the CPU, <c>Reserved</c> includes the freed large blocks it keeps for reuse.</summary>
+    public static unsafe MemoryStats MemoryStats(Device device)
+    {
+        ember_memory_stats s;
+        Errors.Check(NativeMethods.ember_device_memory_stats(device.ToNative(), &s));
+        return new MemoryStats(s.allocated, s.peak_allocated, s.reserved, s.num_allocs, s.num_ooms);
+    }
+}

@@ -1,0 +1,139 @@
+// CUDA backend benchmarks (issue 7), run where the plugin is given in EMBER_CUDA_PLUGIN
+// (tests/cuda/ run.sh); elsewhere each case reports that it was skipped. Every iteration ends with
+// a device synchronisation, so the host clock measures call to completion:
+//   cuda_add_1elem: a 1-element float32 add (the per-op overhead);
+//   cuda_add_2^28 / cuda_sum_2^28: float32, bytes = reads + writes (TBps counter);
+//   cuda_softmax_4096: softmax over rows of 4096 float32 (65536 rows), bytes = read + write;
+//   cuda_gemm_N_dtype: N^3 matmul, FLOP = 2 N^3 (TFLOPS counter).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "core/backend.h"
+#include "core/error.h"
+#include "core/nn_ops.h"
+#include "core/ops.h"
+
+namespace ember {
+namespace {
+
+const Device kCuda{DeviceType::CUDA, 0};
+
+bool cuda_ready(benchmark::State& st) {
+  static const std::string reason = [] {
+    const char* path = std::getenv("EMBER_CUDA_PLUGIN");
+    if (path == nullptr || *path == 0) return std::string("EMBER_CUDA_PLUGIN not set");
+    try {
+      load_backend(path);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  }();
+  if (!reason.empty()) st.SkipWithError(reason.c_str());
+  return reason.empty();
+}
+
+// Times body() + a device synchronisation per iteration; returns nothing, sets manual time.
+template <class F>
+void timed(benchmark::State& st, F body) {
+  body();  // warm-up: allocator, cuBLAS handle, module load
+  synchronize(kCuda);
+  for (auto _ : st) {
+    const auto t0 = std::chrono::steady_clock::now();
+    body();
+    synchronize(kCuda);
+    st.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+}
+
+void BM_CudaAdd1(benchmark::State& st) {
+  if (!cuda_ready(st)) return;
+  const Tensor a = ops::full({1}, Scalar::from_float(1), DType::Float32, kCuda);
+  const Tensor b = ops::full({1}, Scalar::from_float(2), DType::Float32, kCuda);
+  timed(st, [&] { benchmark::DoNotOptimize(ops::binary(ops::BinaryOp::Add, a, b)); });
+}
+BENCHMARK(BM_CudaAdd1)
+    ->Name("cuda_add_1elem/impl:ember")
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The host side alone: calls queue kernels back to back; one synchronisation per 1000 calls (the
+// time is per 1000 calls).
+void BM_CudaAdd1Host(benchmark::State& st) {
+  if (!cuda_ready(st)) return;
+  const Tensor a = ops::full({1}, Scalar::from_float(1), DType::Float32, kCuda);
+  const Tensor b = ops::full({1}, Scalar::from_float(2), DType::Float32, kCuda);
+  timed(st, [&] {
+    for (int i = 0; i < 1000; ++i) benchmark::DoNotOptimize(ops::binary(ops::BinaryOp::Add, a, b));
+  });
+}
+BENCHMARK(BM_CudaAdd1Host)
+    ->Name("cuda_add_1elem_host/impl:ember")
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+constexpr int64_t k2p28 = int64_t{1} << 28;
+
+void BM_CudaAddBig(benchmark::State& st) {
+  if (!cuda_ready(st)) return;
+  const Tensor a = ops::full({k2p28}, Scalar::from_float(1), DType::Float32, kCuda);
+  const Tensor b = ops::full({k2p28}, Scalar::from_float(2), DType::Float32, kCuda);
+  timed(st, [&] { benchmark::DoNotOptimize(ops::binary(ops::BinaryOp::Add, a, b)); });
+  st.counters["TBps"] =
+      benchmark::Counter(3.0 * 4 * k2p28 * 1e-12, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_CudaAddBig)
+    ->Name("cuda_add_2^28/impl:ember")
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_CudaSumBig(benchmark::State& st) {
+  if (!cuda_ready(st)) return;
+  const Tensor a = ops::full({k2p28}, Scalar::from_float(1), DType::Float32, kCuda);
+  timed(st, [&] { benchmark::DoNotOptimize(ops::sum(a, {}, false)); });
+  st.counters["TBps"] =
+      benchmark::Counter(4.0 * k2p28 * 1e-12, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_CudaSumBig)
+    ->Name("cuda_sum_2^28/impl:ember")
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_CudaSoftmax(benchmark::State& st) {
+  if (!cuda_ready(st)) return;
+  Generator g(1);
+  const Tensor x = ops::to_device(ops::randn({65536, 4096}, DType::Float32, Device{}, g), kCuda);
+  timed(st, [&] { benchmark::DoNotOptimize(ops::softmax(x, 1)); });
+  st.counters["TBps"] = benchmark::Counter(2.0 * 4 * 65536 * 4096 * 1e-12,
+                                           benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_CudaSoftmax)
+    ->Name("cuda_softmax_4096/impl:ember")
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_CudaGemm(benchmark::State& st) {
+  if (!cuda_ready(st)) return;
+  const int64_t n = st.range(0);
+  const auto dtype = static_cast<DType>(st.range(1));
+  const Tensor a = ops::full({n, n}, Scalar::from_float(0.01), dtype, kCuda);
+  const Tensor b = ops::full({n, n}, Scalar::from_float(0.02), dtype, kCuda);
+  timed(st, [&] { benchmark::DoNotOptimize(ops::matmul(a, b)); });
+  st.counters["TFLOPS"] =
+      benchmark::Counter(2.0 * n * n * n * 1e-12, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_CudaGemm)
+    ->Name("cuda_gemm/impl:ember")
+    ->ArgsProduct({{4096, 8192},
+                   {static_cast<int64_t>(DType::Float32), static_cast<int64_t>(DType::Float16),
+                    static_cast<int64_t>(DType::BFloat16)}})
+    ->ArgNames({"n", "dtype"})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace ember

@@ -1,0 +1,258 @@
+// matmul and linear through cuBLAS: row-major products are computed as their column-major
+// transposes (C^T = B^T A^T), so no operand is copied unless its layout has no unit stride.
+#include <cublas_v2.h>
+
+#include <memory>
+#include <vector>
+
+#include "map.cuh"
+
+namespace ember_cuda {
+
+namespace {
+
+void check_cublas(cublasStatus_t s, const char* what) {
+  if (s != CUBLAS_STATUS_SUCCESS)
+    fail(s == CUBLAS_STATUS_ALLOC_FAILED ? EMBER_ERROR_OUT_OF_MEMORY : EMBER_ERROR_BACKEND,
+         std::string(what) + ": cuBLAS status " + std::to_string(static_cast<int>(s)));
+}
+
+// One handle per thread and device: handles must not be shared by concurrent callers. They live
+// as long as the thread (destroying them at thread exit could race the driver's own teardown).
+cublasHandle_t handle(int32_t device) {
+  thread_local std::vector<cublasHandle_t> handles;
+  if (handles.size() <= static_cast<size_t>(device))
+    handles.resize(static_cast<size_t>(device) + 1);
+  cublasHandle_t& h = handles[static_cast<size_t>(device)];
+  if (h == nullptr) {
+    check_cublas(cublasCreate(&h), "cublasCreate");
+    // A workspace as large as PyTorch's on Hopper lets cuBLAS pick its fastest kernels.
+    constexpr size_t kWorkspace = size_t{32} << 20;
+    void* workspace = nullptr;
+    EC_CUDA(cudaMalloc(&workspace, kWorkspace));
+    check_cublas(cublasSetWorkspace(h, workspace, kWorkspace), "cublasSetWorkspace");
+  }
+  return h;
+}
+
+struct GemmType {
+  cudaDataType_t data;
+  cublasComputeType_t compute;
+  bool double_scalars;
+};
+
+GemmType gemm_type(int32_t dtype, const char* op) {
+  switch (dtype) {
+    case EMBER_FLOAT32:
+      return {CUDA_R_32F, CUBLAS_COMPUTE_32F, false};
+    case EMBER_FLOAT64:
+      return {CUDA_R_64F, CUBLAS_COMPUTE_64F, true};
+    case EMBER_FLOAT16:
+      return {CUDA_R_16F, CUBLAS_COMPUTE_32F, false};
+    case EMBER_BFLOAT16:
+      return {CUDA_R_16BF, CUBLAS_COMPUTE_32F, false};
+    default:
+      fail(EMBER_ERROR_DTYPE,
+           std::string(op) + ": cuda matmul takes floating dtypes, got " + dtype_name(dtype));
+  }
+}
+
+int64_t element_size(int32_t dtype) {
+  switch (dtype) {
+    case EMBER_FLOAT64:
+      return 8;
+    case EMBER_FLOAT32:
+      return 4;
+    default:
+      return 2;
+  }
+}
+
+// A row-major r x c matrix with strides (sr, sc), seen as the column-major c x r matrix of its
+// transpose: op N when rows are dense (sc == 1), op T when columns are (sr == 1).
+struct Operand {
+  cublasOperation_t op;
+  int64_t ld;
+};
+
+bool as_operand(int64_t r, int64_t c, int64_t sr, int64_t sc, Operand& out) {
+  if ((sc == 1 || c == 1) && (r == 1 || sr >= c)) {
+    out = {CUBLAS_OP_N, std::max<int64_t>(r == 1 ? c : sr, std::max<int64_t>(c, 1))};
+    return true;
+  }
+  if ((sr == 1 || r == 1) && (c == 1 || sc >= r)) {
+    out = {CUBLAS_OP_T, std::max<int64_t>(c == 1 ? r : sc, std::max<int64_t>(r, 1))};
+    return true;
+  }
+  return false;
+}
+
+template <class T>
+struct Same {
+  __device__ T operator()(T v) const { return v; }
+};
+
+// A contiguous copy of t in scratch memory, for operands cuBLAS cannot read in place.
+struct DenseCopy {
+  Scratch memory;
+  ember_kernel_tensor t;
+  std::vector<int64_t> strides;
+  DenseCopy(const ember_kernel_tensor* src)
+      : memory(src->device_index, std::max<int64_t>(1, src->numel * element_size(src->dtype))),
+        t(*src),
+        strides(static_cast<size_t>(src->ndim)) {
+    int64_t s = 1;
+    for (int32_t d = src->ndim - 1; d >= 0; --d) {
+      strides[static_cast<size_t>(d)] = s;
+      s *= src->sizes[d];
+    }
+    t.data = memory.as<void>();
+    t.strides = strides.data();
+    t.is_contiguous = 1;
+    dispatch_float(src->dtype, "matmul", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      map1<T, T>(&t, src, Same<T>{});
+    });
+  }
+};
+
+void gemm(int32_t device, const GemmType& type, cublasOperation_t opa, cublasOperation_t opb,
+          int64_t m, int64_t n, int64_t k, const void* a, int64_t lda, int64_t stride_a,
+          const void* b, int64_t ldb, int64_t stride_b, double beta, void* c, int64_t ldc,
+          int64_t stride_c, int64_t batch) {
+  const float alpha32 = 1, beta32 = static_cast<float>(beta);
+  const double alpha64 = 1;
+  const void* alpha = type.double_scalars ? static_cast<const void*>(&alpha64) : &alpha32;
+  const void* beta_p = type.double_scalars ? static_cast<const void*>(&beta) : &beta32;
+  check_cublas(
+      cublasGemmStridedBatchedEx(handle(device), opa, opb, static_cast<int>(m), static_cast<int>(n),
+                                 static_cast<int>(k), alpha, a, type.data, static_cast<int>(lda),
+                                 stride_a, b, type.data, static_cast<int>(ldb), stride_b, beta_p, c,
+                                 type.data, static_cast<int>(ldc), stride_c,
+                                 static_cast<int>(batch), type.compute, CUBLAS_GEMM_DEFAULT),
+      "cublasGemmStridedBatchedEx");
+}
+
+// The batch dims of t (all but the last two, in out's batch shape) folded into one stride, when
+// that is possible: false when the batch offsets are not a multiple of one stride.
+bool batch_stride(const ember_kernel_tensor* t, const ember_kernel_tensor* out, int64_t& stride) {
+  const int32_t nb = out->ndim - 2;
+  stride = 0;
+  int64_t expected_inner = -1;  // stride the next outer dim must have, once one is seen
+  for (int32_t d = nb - 1; d >= 0; --d) {
+    const int64_t size = out->sizes[d];
+    if (size == 1) continue;
+    const int64_t s = t->sizes[d] == 1 ? 0 : t->strides[d];
+    if (expected_inner < 0) {
+      stride = s;
+    } else if (s != expected_inner) {
+      return false;
+    }
+    expected_inner = s * size;
+  }
+  return true;
+}
+
+// Element offset of batch element i (row-major over out's batch dims) in t.
+int64_t batch_offset(const ember_kernel_tensor* t, const ember_kernel_tensor* out, int64_t i) {
+  int64_t off = 0;
+  for (int32_t d = out->ndim - 3; d >= 0; --d) {
+    const int64_t size = out->sizes[d];
+    if (t->sizes[d] != 1) off += (i % size) * t->strides[d];
+    i /= size;
+  }
+  return off;
+}
+
+ember_status matmul(void*, const ember_kernel_tensor* out, const ember_kernel_tensor* a,
+                    const ember_kernel_tensor* b) {
+  return guard([&] {
+    use_device(out);
+    const GemmType type = gemm_type(out->dtype, "matmul");
+    const int32_t nd = out->ndim;
+    const int64_t n = out->sizes[nd - 2], m = out->sizes[nd - 1], k = a->sizes[nd - 1];
+    const int64_t batch = nd > 2 ? out->numel / (n * m == 0 ? 1 : n * m) : 1;
+    if (out->numel == 0) return;
+    if (k == 0) {
+      EC_CUDA(cudaMemsetAsync(out->data, 0,
+                              static_cast<size_t>(out->numel * element_size(out->dtype))));
+      return;
+    }
+    std::unique_ptr<DenseCopy> ca, cb;
+    const ember_kernel_tensor* A = a;
+    const ember_kernel_tensor* B = b;
+    Operand oa{}, ob{};
+    if (!as_operand(n, k, A->strides[nd - 2], A->strides[nd - 1], oa)) {
+      ca = std::make_unique<DenseCopy>(a);
+      A = &ca->t;
+      as_operand(n, k, A->strides[nd - 2], A->strides[nd - 1], oa);
+    }
+    if (!as_operand(k, m, B->strides[nd - 2], B->strides[nd - 1], ob)) {
+      cb = std::make_unique<DenseCopy>(b);
+      B = &cb->t;
+      as_operand(k, m, B->strides[nd - 2], B->strides[nd - 1], ob);
+    }
+    // out^T (m x n) = B^T (m x k) . A^T (k x n), all column-major.
+    int64_t sa = 0, sb = 0;
+    if (batch_stride(A, out, sa) && batch_stride(B, out, sb)) {
+      gemm(out->device_index, type, ob.op, oa.op, m, n, k, B->data, ob.ld, sb, A->data, oa.ld, sa,
+           0.0, out->data, m, n * m, batch);
+      return;
+    }
+    // Batch dims that fold into no single stride (a broadcast between two real ones): one
+    // product per batch element.
+    const int64_t esize = element_size(out->dtype);
+    for (int64_t i = 0; i < batch; ++i) {
+      const auto* pa = static_cast<const char*>(A->data) + batch_offset(A, out, i) * esize;
+      const auto* pb = static_cast<const char*>(B->data) + batch_offset(B, out, i) * esize;
+      gemm(out->device_index, type, ob.op, oa.op, m, n, k, pb, ob.ld, 0, pa, oa.ld, 0, 0.0,
+           static_cast<char*>(out->data) + i * n * m * esize, m, 0, 1);
+    }
+  });
+}
+
+template <class T>
+__global__ void broadcast_rows(T* out, const T* bias, int64_t rows, int64_t cols) {
+  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < rows * cols;
+       i += int64_t{gridDim.x} * blockDim.x)
+    out[i] = bias[i % cols];
+}
+
+ember_status linear(void*, const ember_kernel_tensor* out, const ember_kernel_tensor* x,
+                    const ember_kernel_tensor* w, const ember_kernel_tensor* b) {
+  return guard([&] {
+    use_device(out);
+    const GemmType type = gemm_type(out->dtype, "linear");
+    const int64_t rows = x->sizes[0], in = x->sizes[1], outs = w->sizes[0];
+    if (out->numel == 0) return;
+    double beta = 0;
+    if (b != nullptr) {
+      dispatch_float(out->dtype, "linear", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        broadcast_rows<T>
+            <<<blocks_for(rows * outs), kThreads>>>(data<T>(out), data<const T>(b), rows, outs);
+      });
+      EC_LAUNCHED("linear bias");
+      beta = 1;
+    }
+    if (in == 0) {
+      if (b == nullptr)
+        EC_CUDA(cudaMemsetAsync(out->data, 0,
+                                static_cast<size_t>(out->numel * element_size(out->dtype))));
+      return;
+    }
+    // out^T (outs x rows) = W (outs x in, stored as W^T column-major) . x^T (in x rows).
+    gemm(out->device_index, type, CUBLAS_OP_T, CUBLAS_OP_N, outs, rows, in, w->data, in, 0, x->data,
+         in, 0, beta, out->data, outs, 0, 1);
+  });
+}
+
+}  // namespace
+
+ember_status register_blas(const ember_plugin_host* host) {
+  ember_status s = register_kernel(host, "matmul", matmul);
+  if (s == EMBER_OK) s = register_kernel(host, "linear", linear);
+  return s;
+}
+
+}  // namespace ember_cuda

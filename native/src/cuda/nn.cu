@@ -1,0 +1,424 @@
+// nn kernels: softmax / log_softmax and their backward, nll_loss and its backward, and the fused
+// SGD and Adam updates (one elementwise pass per parameter, as torch.optim computes them).
+#include <cfloat>
+#include <cmath>
+
+#include "core/nn_dispatch.h"
+#include "map.cuh"
+
+namespace ember_cuda {
+
+namespace {
+
+using ember::AdamScalars;
+using ember::ops::AdamOptions;
+using ember::ops::Reduction;
+using ember::ops::SgdOptions;
+
+// Block-wide reductions (every thread gets the result).
+template <class A, class Op>
+__device__ A block_reduce(A v, Op op, A identity) {
+  __shared__ A shared[32];
+  for (int o = 16; o > 0; o /= 2) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  __syncthreads();  // earlier readers of shared are done
+  if (lane == 0) shared[warp] = v;
+  __syncthreads();
+  const int warps = (blockDim.x + 31) / 32;
+  v = lane < warps ? shared[lane] : identity;
+  for (int o = 16; o > 0; o /= 2) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+
+struct Max {
+  template <class A>
+  __device__ A operator()(A a, A b) const {
+    return a > b || a != a ? a : b;  // NaN wins, so a row with NaN gives NaN
+  }
+};
+struct Add {
+  template <class A>
+  __device__ A operator()(A a, A b) const {
+    return a + b;
+  }
+};
+
+// One block per row when inner == 1 (rows of `size` contiguous elements).
+template <class T>
+__global__ void softmax_rows(const T* x, T* out, int64_t size, bool log) {
+  using A = acc_t<T>;
+  const T* row = x + blockIdx.x * size;
+  T* o = out + blockIdx.x * size;
+  A mx = -INFINITY;
+  for (int64_t j = threadIdx.x; j < size; j += blockDim.x) mx = Max{}(mx, to_acc(row[j]));
+  mx = block_reduce(mx, Max{}, A(-INFINITY));
+  A sum = 0;
+  for (int64_t j = threadIdx.x; j < size; j += blockDim.x) sum += exp(to_acc(row[j]) - mx);
+  sum = block_reduce(sum, Add{}, A(0));
+  const A lse = mx + ::log(sum);
+  for (int64_t j = threadIdx.x; j < size; j += blockDim.x) {
+    const A v = to_acc(row[j]);
+    o[j] = static_cast<T>(log ? v - lse : exp(v - mx) / sum);
+  }
+}
+
+// Rows that fit in shared memory are read from global memory once: the row is staged in shared
+// memory (16-byte loads when aligned), max and sum come from there, and the result is written.
+template <class T>
+__global__ void softmax_rows_staged(const T* x, T* out, int64_t size, bool log) {
+  using A = acc_t<T>;
+  extern __shared__ unsigned char staged_bytes[];
+  A* row = reinterpret_cast<A*>(staged_bytes);
+  const T* in = x + blockIdx.x * size;
+  T* o = out + blockIdx.x * size;
+  constexpr int W = 16 / sizeof(T);
+  A mx = -INFINITY;
+  if (size % W == 0 && reinterpret_cast<uintptr_t>(in) % 16 == 0) {
+    const auto* v = reinterpret_cast<const Vec<T, W>*>(in);
+    for (int64_t j = threadIdx.x; j < size / W; j += blockDim.x) {
+      const Vec<T, W> chunk = v[j];
+#pragma unroll
+      for (int k = 0; k < W; ++k) {
+        const A a = to_acc(chunk.v[k]);
+        row[j * W + k] = a;
+        mx = Max{}(mx, a);
+      }
+    }
+  } else {
+    for (int64_t j = threadIdx.x; j < size; j += blockDim.x) {
+      row[j] = to_acc(in[j]);
+      mx = Max{}(mx, row[j]);
+    }
+  }
+  mx = block_reduce(mx, Max{}, A(-INFINITY));
+  A sum = 0;
+  for (int64_t j = threadIdx.x; j < size; j += blockDim.x) sum += exp(row[j] - mx);
+  sum = block_reduce(sum, Add{}, A(0));
+  const A lse = mx + ::log(sum), inv = A(1) / sum;
+  for (int64_t j = threadIdx.x; j < size; j += blockDim.x)
+    o[j] = static_cast<T>(log ? row[j] - lse : exp(row[j] - mx) * inv);
+}
+
+// One thread per (outer, inner) column, walking the size dim with an online max and sum.
+template <class T>
+__global__ void softmax_columns(const T* x, T* out, int64_t outer, int64_t size, int64_t inner,
+                                bool log) {
+  using A = acc_t<T>;
+  for (int64_t j = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; j < outer * inner;
+       j += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t base = (j / inner) * size * inner + j % inner;
+    A mx = -INFINITY, sum = 0;
+    for (int64_t k = 0; k < size; ++k) {
+      const A v = to_acc(x[base + k * inner]);
+      if (v > mx) {
+        sum = sum * exp(mx - v) + 1;
+        mx = v;
+      } else {
+        sum += exp(v - mx);
+      }
+    }
+    const A lse = mx + ::log(sum);
+    for (int64_t k = 0; k < size; ++k) {
+      const A v = to_acc(x[base + k * inner]);
+      out[base + k * inner] = static_cast<T>(log ? v - lse : exp(v - mx) / sum);
+    }
+  }
+}
+
+ember_status softmax(void*, const ember_kernel_tensor* out, const ember_kernel_tensor* x,
+                     int64_t outer, int64_t size, int64_t inner, int32_t log) {
+  return guard([&] {
+    use_device(x);
+    if (outer * size * inner == 0) return;
+    dispatch_float(x->dtype, "softmax", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const int64_t staged = size * static_cast<int64_t>(sizeof(acc_t<T>));
+      if (inner == 1 && outer <= INT32_MAX && staged <= 48 * 1024) {
+        const int threads = size >= 4096 ? 512 : size >= 256 ? 256 : 128;
+        softmax_rows_staged<T>
+            <<<static_cast<unsigned>(outer), threads, static_cast<size_t>(staged)>>>(
+                data<const T>(x), data<T>(out), size, log != 0);
+      } else if (inner == 1 && outer <= INT32_MAX) {
+        const int threads = size >= 1024 ? 1024 : size >= 256 ? 256 : 128;
+        softmax_rows<T><<<static_cast<unsigned>(outer), threads>>>(data<const T>(x), data<T>(out),
+                                                                   size, log != 0);
+      } else {
+        softmax_columns<T><<<blocks_for(outer * inner), kThreads>>>(data<const T>(x), data<T>(out),
+                                                                    outer, size, inner, log != 0);
+      }
+      EC_LAUNCHED("softmax");
+    });
+  });
+}
+
+// grad_x = log ? g - exp(y) * sum(g) : y * (g - sum(g * y)), per row.
+template <class T>
+__global__ void softmax_backward_rows(T* gx, const T* g, const T* y, int64_t size, bool log) {
+  using A = acc_t<T>;
+  const int64_t off = blockIdx.x * size;
+  A s = 0;
+  for (int64_t j = threadIdx.x; j < size; j += blockDim.x)
+    s += log ? to_acc(g[off + j]) : to_acc(g[off + j]) * to_acc(y[off + j]);
+  s = block_reduce(s, Add{}, A(0));
+  for (int64_t j = threadIdx.x; j < size; j += blockDim.x) {
+    const A gv = to_acc(g[off + j]), yv = to_acc(y[off + j]);
+    gx[off + j] = static_cast<T>(log ? gv - exp(yv) * s : yv * (gv - s));
+  }
+}
+
+template <class T>
+__global__ void softmax_backward_columns(T* gx, const T* g, const T* y, int64_t outer, int64_t size,
+                                         int64_t inner, bool log) {
+  using A = acc_t<T>;
+  for (int64_t j = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; j < outer * inner;
+       j += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t base = (j / inner) * size * inner + j % inner;
+    A s = 0;
+    for (int64_t k = 0; k < size; ++k) {
+      const int64_t i = base + k * inner;
+      s += log ? to_acc(g[i]) : to_acc(g[i]) * to_acc(y[i]);
+    }
+    for (int64_t k = 0; k < size; ++k) {
+      const int64_t i = base + k * inner;
+      const A gv = to_acc(g[i]), yv = to_acc(y[i]);
+      gx[i] = static_cast<T>(log ? gv - exp(yv) * s : yv * (gv - s));
+    }
+  }
+}
+
+ember_status softmax_backward(void*, const ember_kernel_tensor* grad_x,
+                              const ember_kernel_tensor* grad_out,
+                              const ember_kernel_tensor* output, int64_t outer, int64_t size,
+                              int64_t inner, int32_t log) {
+  return guard([&] {
+    use_device(grad_x);
+    if (outer * size * inner == 0) return;
+    dispatch_float(grad_x->dtype, "softmax_backward", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if (inner == 1 && outer <= INT32_MAX) {
+        const int threads = size >= 1024 ? 1024 : size >= 256 ? 256 : 128;
+        softmax_backward_rows<T><<<static_cast<unsigned>(outer), threads>>>(
+            data<T>(grad_x), data<const T>(grad_out), data<const T>(output), size, log != 0);
+      } else {
+        softmax_backward_columns<T><<<blocks_for(outer * inner), kThreads>>>(
+            data<T>(grad_x), data<const T>(grad_out), data<const T>(output), outer, size, inner,
+            log != 0);
+      }
+      EC_LAUNCHED("softmax_backward");
+    });
+  });
+}
+
+// One block for the whole batch: losses, their weighted sum and the total weight. A target out
+// of range is recorded in *bad (the first such sample) for the host to report.
+template <class T>
+__global__ void nll_loss_kernel(T* out, T* total_weight, const T* logp, const int64_t* target,
+                                const T* weight, int64_t n, int64_t classes, int32_t reduction,
+                                int64_t ignore_index, long long* bad) {
+  using A = acc_t<T>;
+  A sum = 0, wsum = 0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+    const int64_t t = target[i];
+    if (t == ignore_index) {
+      if (reduction == 0) out[i] = T(0);
+      continue;
+    }
+    if (t < 0 || t >= classes) {
+      atomicMin(bad, static_cast<long long>(i));
+      continue;
+    }
+    const A w = weight ? to_acc(weight[t]) : A(1);
+    const A loss = -w * to_acc(logp[i * classes + t]);
+    if (reduction == 0) out[i] = static_cast<T>(loss);
+    sum += loss;
+    wsum += w;
+  }
+  sum = block_reduce(sum, Add{}, A(0));
+  wsum = block_reduce(wsum, Add{}, A(0));
+  if (threadIdx.x == 0) {
+    if (reduction == 1) out[0] = static_cast<T>(sum / wsum);
+    if (reduction == 2) out[0] = static_cast<T>(sum);
+    *total_weight = static_cast<T>(wsum);
+  }
+}
+
+ember_status nll_loss(void*, const ember_kernel_tensor* out,
+                      const ember_kernel_tensor* total_weight, const ember_kernel_tensor* logp,
+                      const ember_kernel_tensor* target, const ember_kernel_tensor* weight,
+                      int32_t reduction, int64_t ignore_index) {
+  return guard([&] {
+    use_device(logp);
+    const int64_t n = logp->sizes[0], classes = logp->sizes[1];
+    Scratch bad(logp->device_index, sizeof(long long));
+    const long long none = INT64_MAX;
+    EC_CUDA(cudaMemcpyAsync(bad.as<long long>(), &none, sizeof none, cudaMemcpyHostToDevice));
+    dispatch_float(logp->dtype, "nll_loss", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      nll_loss_kernel<T><<<1, 1024>>>(data<T>(out), data<T>(total_weight), data<const T>(logp),
+                                      data<const int64_t>(target),
+                                      weight ? data<const T>(weight) : nullptr, n, classes,
+                                      reduction, ignore_index, bad.as<long long>());
+      EC_LAUNCHED("nll_loss");
+    });
+    // The check costs one synchronisation per loss: an out-of-range target must be an error,
+    // never a wrong loss (PyTorch raises a device-side assert here, which kills the context).
+    long long first_bad = none;
+    EC_CUDA(cudaMemcpy(&first_bad, bad.as<long long>(), sizeof first_bad, cudaMemcpyDeviceToHost));
+    if (first_bad != none) {
+      int64_t t = 0;
+      EC_CUDA(cudaMemcpy(&t, data<const int64_t>(target) + first_bad, sizeof t,
+                         cudaMemcpyDeviceToHost));
+      fail(EMBER_ERROR_INVALID_ARGUMENT, "nll_loss: target " + std::to_string(t) + " of sample " +
+                                             std::to_string(first_bad) + " is out of bounds [0, " +
+                                             std::to_string(classes) + ")");
+    }
+  });
+}
+
+template <class T>
+__global__ void nll_loss_backward_kernel(T* gx, const T* g, const int64_t* target, const T* weight,
+                                         int64_t n, int64_t classes, int32_t reduction,
+                                         int64_t ignore_index, const T* total_weight) {
+  using A = acc_t<T>;
+  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t t = target[i];
+    if (t == ignore_index || t < 0 || t >= classes) continue;
+    const A w = weight ? to_acc(weight[t]) : A(1);
+    A scale = reduction == 0 ? to_acc(g[i]) : to_acc(g[0]);
+    if (reduction == 1) scale /= to_acc(total_weight[0]);
+    gx[i * classes + t] = static_cast<T>(-w * scale);
+  }
+}
+
+ember_status nll_loss_backward(void*, const ember_kernel_tensor* grad_x,
+                               const ember_kernel_tensor* grad_out,
+                               const ember_kernel_tensor* target, const ember_kernel_tensor* weight,
+                               int32_t reduction, int64_t ignore_index,
+                               const ember_kernel_tensor* total_weight) {
+  return guard([&] {
+    use_device(grad_x);
+    const int64_t n = grad_x->sizes[0], classes = grad_x->sizes[1];
+    dispatch_float(grad_x->dtype, "nll_loss_backward", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      EC_CUDA(cudaMemsetAsync(grad_x->data, 0, sizeof(T) * static_cast<size_t>(n * classes)));
+      if (n == 0) return;
+      nll_loss_backward_kernel<T><<<blocks_for(n), kThreads>>>(
+          data<T>(grad_x), data<const T>(grad_out), data<const int64_t>(target),
+          weight ? data<const T>(weight) : nullptr, n, classes, reduction, ignore_index,
+          data<const T>(total_weight));
+      EC_LAUNCHED("nll_loss_backward");
+    });
+  });
+}
+
+template <class T>
+__global__ void sgd_kernel(T* p, const T* g, T* buf, int64_t n, SgdOptions o) {
+  using A = acc_t<T>;
+  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    A d = o.maximize ? -to_acc(g[i]) : to_acc(g[i]);
+    const A pv = to_acc(p[i]);
+    if (o.weight_decay != 0) d += static_cast<A>(o.weight_decay) * pv;
+    if (o.momentum != 0) {
+      const A b = o.first_step ? d
+                               : to_acc(buf[i]) * static_cast<A>(o.momentum) +
+                                     static_cast<A>(1 - o.dampening) * d;
+      buf[i] = static_cast<T>(b);
+      d = o.nesterov ? d + static_cast<A>(o.momentum) * b : b;
+    }
+    p[i] = static_cast<T>(pv + -static_cast<A>(o.lr) * d);
+  }
+}
+
+ember_status sgd_step(void*, const ember_kernel_tensor* param, const ember_kernel_tensor* grad,
+                      const ember_kernel_tensor* buf, const void* options) {
+  return guard([&] {
+    use_device(param);
+    const auto& o = *static_cast<const SgdOptions*>(options);
+    if (param->numel == 0) return;
+    dispatch_float(param->dtype, "sgd_step", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      sgd_kernel<T><<<blocks_for(param->numel), kThreads>>>(
+          data<T>(param), data<const T>(grad), buf ? data<T>(buf) : nullptr, param->numel, o);
+      EC_LAUNCHED("sgd_step");
+    });
+  });
+}
+
+template <class T>
+struct AdamArgs {
+  acc_t<T> beta1, beta1c, beta2, beta2c, wd, decay, neg_step_size, bc2_sqrt, eps;  // c: 1 - beta
+  bool decoupled, amsgrad, maximize;
+};
+
+// torch.optim.Adam's sequence of tensor ops, per element.
+template <class T>
+__global__ void adam_kernel(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, AdamArgs<T> k) {
+  using A = acc_t<T>;
+  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    A gv = k.maximize ? -to_acc(g[i]) : to_acc(g[i]);
+    A pv = to_acc(p[i]);
+    if (k.decoupled)
+      pv = pv * k.decay;
+    else if (k.wd != 0)
+      gv = gv + k.wd * pv;
+    const A mv = to_acc(m[i]) * k.beta1 + k.beta1c * gv;
+    A vv = to_acc(v[i]) * k.beta2 + k.beta2c * (gv * gv);
+    m[i] = static_cast<T>(mv);
+    v[i] = static_cast<T>(vv);
+    if (k.amsgrad) {
+      vv = max(to_acc(vmax[i]), vv);
+      vmax[i] = static_cast<T>(vv);
+    }
+    const A denom = sqrt(vv) / k.bc2_sqrt + k.eps;
+    p[i] = static_cast<T>(pv + k.neg_step_size * (mv / denom));
+  }
+}
+
+ember_status adam_step(void*, const ember_kernel_tensor* param, const ember_kernel_tensor* grad,
+                       const ember_kernel_tensor* exp_avg, const ember_kernel_tensor* exp_avg_sq,
+                       const ember_kernel_tensor* max_exp_avg_sq, const void* options,
+                       const void* scalars) {
+  return guard([&] {
+    use_device(param);
+    const auto& o = *static_cast<const AdamOptions*>(options);
+    const auto& s = *static_cast<const AdamScalars*>(scalars);
+    if (param->numel == 0) return;
+    dispatch_float(param->dtype, "adam_step", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      using A = acc_t<T>;
+      const AdamArgs<T> k{static_cast<A>(o.beta1),
+                          static_cast<A>(1 - o.beta1),
+                          static_cast<A>(o.beta2),
+                          static_cast<A>(1 - o.beta2),
+                          static_cast<A>(o.weight_decay),
+                          static_cast<A>(1 - o.lr * o.weight_decay),
+                          static_cast<A>(-s.step_size),
+                          static_cast<A>(s.bias_correction2_sqrt),
+                          static_cast<A>(o.eps),
+                          o.decoupled_weight_decay,
+                          o.amsgrad,
+                          o.maximize};
+      adam_kernel<T><<<blocks_for(param->numel), kThreads>>>(
+          data<T>(param), data<const T>(grad), data<T>(exp_avg), data<T>(exp_avg_sq),
+          max_exp_avg_sq ? data<T>(max_exp_avg_sq) : nullptr, param->numel, k);
+      EC_LAUNCHED("adam_step");
+    });
+  });
+}
+
+}  // namespace
+
+ember_status register_nn(const ember_plugin_host* host) {
+  ember_status s = register_kernel(host, "softmax", softmax);
+  if (s == EMBER_OK) s = register_kernel(host, "softmax_backward", softmax_backward);
+  if (s == EMBER_OK) s = register_kernel(host, "nll_loss", nll_loss);
+  if (s == EMBER_OK) s = register_kernel(host, "nll_loss_backward", nll_loss_backward);
+  if (s == EMBER_OK) s = register_kernel(host, "sgd_step", sgd_step);
+  if (s == EMBER_OK) s = register_kernel(host, "adam_step", adam_step);
+  return s;
+}
+
+}  // namespace ember_cuda
