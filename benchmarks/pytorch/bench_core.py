@@ -34,6 +34,12 @@ def main():
     run("add_1elem", "us", 200_000, lambda: a + b, flt=args.filter)
     a, b = torch.rand(16 << 20), torch.rand(16 << 20)
     run("add_16M_f32", "ms", 20, lambda: a + b, extra={"bytes": 3.0 * 4 * (16 << 20)}, flt=args.filter)
+    n = 16 << 20
+    a, b = torch.full((n,), 0.5), torch.full((n,), 2.0)
+    run("exp_16M_f32", "ms", 20, lambda: torch.exp(a), extra={"bytes": 2.0 * 4 * n}, flt=args.filter)
+    run("mul_16M_f32", "ms", 20, lambda: a * b, extra={"bytes": 3.0 * 4 * n}, flt=args.filter)
+    run("sum_16M_f32", "ms", 20, lambda: a.sum(), extra={"bytes": 4.0 * n}, flt=args.filter)
+    run("max_16M_f32", "ms", 20, lambda: a.max(), extra={"bytes": 4.0 * n}, flt=args.filter)
     a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
     run("matmul_1024_f32", "ms", 10, lambda: a @ b, extra={"flop": 2.0 * 1024 ** 3}, flt=args.filter)
 

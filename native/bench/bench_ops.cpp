@@ -180,6 +180,39 @@ void BM_Add16MInPlace(benchmark::State& st) {
   ember_tensor_release(b);
 }
 
+// 16M-element float32 elementwise ops and full reductions (compared with PyTorch's in
+// benchmarks/pytorch/bench_core.py): exp is compute-bound, mul, sum and max are bandwidth-bound.
+template <class Op>
+void run16m(benchmark::State& st, double bytes_per_elem, Op op) {
+  set_num_threads(bench_threads());
+  ember_tensor a = full({k16M}, 0.5), b = full({k16M}, 2.0);
+  for (auto _ : st) {
+    ember_tensor c = nullptr;
+    op(a, b, &c);
+    benchmark::DoNotOptimize(c);
+    ember_tensor_release(c);
+  }
+  st.counters["GBps"] = benchmark::Counter(bytes_per_elem * k16M * 1e-9,
+                                           benchmark::Counter::kIsIterationInvariantRate);
+  ember_tensor_release(a);
+  ember_tensor_release(b);
+}
+
+void BM_Exp16M(benchmark::State& st) {
+  run16m(st, 8, [](ember_tensor a, ember_tensor, ember_tensor* c) { ember_exp(a, c); });
+}
+void BM_Mul16M(benchmark::State& st) {
+  run16m(st, 12, [](ember_tensor a, ember_tensor b, ember_tensor* c) { ember_mul(a, b, c); });
+}
+void BM_Sum16M(benchmark::State& st) {
+  run16m(st, 4,
+         [](ember_tensor a, ember_tensor, ember_tensor* c) { ember_sum(a, nullptr, 0, 0, c); });
+}
+void BM_Max16M(benchmark::State& st) {
+  run16m(st, 4,
+         [](ember_tensor a, ember_tensor, ember_tensor* c) { ember_amax(a, nullptr, 0, 0, c); });
+}
+
 // Each floor runs right before what is compared with it.
 BENCHMARK(BM_SgemmRaw)
     ->Name("sgemm_1024/impl:openblas")
@@ -195,6 +228,10 @@ BENCHMARK(BM_Add16MInPlace)
     ->Name("add_16M_inplace/impl:ember")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK(BM_Exp16M)->Name("exp_16M/impl:ember")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Mul16M)->Name("mul_16M/impl:ember")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Sum16M)->Name("sum_16M/impl:ember")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Max16M)->Name("max_16M/impl:ember")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace ember

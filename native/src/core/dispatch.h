@@ -11,6 +11,7 @@
 #include "device.h"
 #include "error.h"
 #include "ops.h"
+#include "ops_math.h"
 #include "scalar.h"
 #include "tensor.h"
 
@@ -96,6 +97,68 @@ using ReduceFn = void (*)(ReduceOp op, const Tensor& out, const Tensor& a);
 // dims broadcast to out's (a and b have out's rank).
 using MatmulFn = void (*)(const Tensor& out, const Tensor& a, const Tensor& b);
 
+// ---- math kernels (ops_math.h) ----
+// out = op(a, params); a has the op's compute dtype and out's shape; out has that dtype, or bool
+// for the predicates (isnan, logical_not, ...). The transcendental functions and activations come
+// in float32 and float64 only (the 16-bit floats compute in float32 buffers).
+using MathUnaryFn = void (*)(ops::MathUnaryOp op, const Tensor& out, const Tensor& a,
+                             const ops::MathParams& params);
+// out = a (op) b; a and b share the compute dtype and broadcast to out's shape; out has that dtype,
+// or bool for the logical ops and isclose.
+using MathBinaryFn = void (*)(ops::MathBinaryOp op, const Tensor& out, const Tensor& a,
+                              const Tensor& b, const ops::MathParams& params);
+// out = op(a, b, c, value), all broadcast to out's shape; a, b and out share a dtype, and so does c
+// except for where, whose c is the bool condition.
+using MathTernaryFn = void (*)(ops::MathTernaryOp op, const Tensor& out, const Tensor& a,
+                               const Tensor& b, const Tensor& c, Scalar value);
+
+// Reductions beyond sum/mean, folded like ReduceFn: out is keepdim-shaped and has the result dtype
+// (prod: int64 for integers; amax/amin: a's; all/any: bool, or uint8 for uint8; count_nonzero:
+// int64; var and the norms: a's floating dtype). param: the correction of Var, p of NormP.
+enum class ReduceExOp {
+  Prod,
+  Amax,
+  Amin,
+  All,
+  Any,
+  CountNonzero,
+  Var,
+  NormP,
+  Norm0,
+  Norm1,
+  Norm2,
+  NormInf,
+  NormNegInf
+};
+using ReduceExFn = void (*)(ReduceExOp op, const Tensor& out, const Tensor& a, double param);
+// Along the middle dim of contiguous a seen as (outer, size, inner), size >= 1: int64 indices (and
+// values, unless null) of the first minimum (minimum) or maximum; NaN counts as the extreme.
+using ArgExtremeFn = void (*)(bool minimum, const Tensor& values, const Tensor& indices,
+                              const Tensor& a, int64_t outer, int64_t size, int64_t inner);
+// Scans along the middle dim of contiguous a (outer, size, inner) into contiguous out of a's shape
+// (out's dtype may differ: it is the accumulation's); indices (int64, Max/Min only) as cummax.
+using ScanFn = void (*)(ops::ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& a,
+                        int64_t outer, int64_t size, int64_t inner);
+// Order statistics along the middle dim of contiguous a (outer, size, inner), size >= 1, into
+// contiguous values (a's dtype) and int64 indices of shape (outer, inner).
+enum class OrderOp { Median, Mode };
+using OrderFn = void (*)(OrderOp op, const Tensor& values, const Tensor& indices, const Tensor& a,
+                         int64_t outer, int64_t size, int64_t inner);
+
+// Random fills of contiguous out, value k from Philox counter base + k / per as for RandomFn:
+// Uniform in [a, b); Normal with mean a, std b; Exponential with rate a; RandInt in [a, b) (as
+// integers); Bernoulli 1 with probability a.
+enum class RandomOp { Uniform, Normal, Exponential, RandInt, Bernoulli };
+using RandomExFn = void (*)(RandomOp op, const Tensor& out, uint64_t seed, uint64_t base, Scalar a,
+                            Scalar b);
+// out (1-d, contiguous, integer or float) = a random permutation of 0..n-1 using counters
+// base .. base + n - 1.
+using RandpermFn = void (*)(const Tensor& out, uint64_t seed, uint64_t base);
+// out (rows, n) int64 = n draws per row of probs (rows, categories), contiguous float64 weights;
+// row r uses counters from base + r * counters_per_row.
+using MultinomialFn = void (*)(const Tensor& out, const Tensor& probs, bool replacement,
+                               uint64_t seed, uint64_t base, uint64_t counters_per_row);
+
 // How many values one Philox counter (four 32-bit words) yields in a random fill of dtype t.
 inline int64_t random_values_per_counter(DType t) { return t == DType::Float64 ? 2 : 4; }
 
@@ -110,5 +173,15 @@ extern DispatchStub<BinaryScalarFn> binary_scalar_stub;
 extern DispatchStub<UnaryFn> unary_stub;
 extern DispatchStub<ReduceFn> reduce_stub;
 extern DispatchStub<MatmulFn> matmul_stub;
+extern DispatchStub<MathUnaryFn> math_unary_stub;
+extern DispatchStub<MathBinaryFn> math_binary_stub;
+extern DispatchStub<MathTernaryFn> math_ternary_stub;
+extern DispatchStub<ReduceExFn> reduce_ex_stub;
+extern DispatchStub<ArgExtremeFn> arg_extreme_stub;
+extern DispatchStub<ScanFn> scan_stub;
+extern DispatchStub<OrderFn> order_stub;
+extern DispatchStub<RandomExFn> random_ex_stub;
+extern DispatchStub<RandpermFn> randperm_stub;
+extern DispatchStub<MultinomialFn> multinomial_stub;
 
 }  // namespace ember

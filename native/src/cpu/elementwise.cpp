@@ -6,6 +6,7 @@
 #include "core/dispatch.h"
 #include "cpu/cast.h"
 #include "cpu/iterator.h"
+#include "cpu/math_fast.h"
 
 namespace ember::cpu {
 
@@ -120,10 +121,19 @@ void unary_kernel(UnaryOp op, const Tensor& out, const Tensor& a) {
           cpu_kernel(iter, [](T x) -> T { return T(-C(x)); });
           break;
         case UnaryOp::Exp:
-          cpu_kernel(iter, [](T x) -> T { return T(std::exp(C(x))); });
+          // float32 takes the 8-lane exp and log, the 16-bit floats their plain float forms.
+          if constexpr (std::is_same_v<T, float>) {
+            vec_unary_float<ExpFloat>(iter);
+          } else {
+            cpu_kernel(iter, [](T x) -> T { return T(fast_exp(C(x))); });
+          }
           break;
         case UnaryOp::Log:
-          cpu_kernel(iter, [](T x) -> T { return T(std::log(C(x))); });
+          if constexpr (std::is_same_v<T, float>) {
+            vec_unary_float<LogFloat>(iter);
+          } else {
+            cpu_kernel(iter, [](T x) -> T { return T(fast_log(C(x))); });
+          }
           break;
       }
     }
