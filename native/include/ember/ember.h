@@ -3,9 +3,13 @@
 #define EMBER_H
 
 #include "core.h"
-#include "tensor.h"
-#include "ops.h"
+#include "indexing.h"
+#include "linalg.h"
 #include "nn.h"
+#include "ops.h"
 #include "optim.h"
+#include "shape.h"
+#include "sorting.h"
+#include "tensor.h"
 
 #endif /* EMBER_H */
