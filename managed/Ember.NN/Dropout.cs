@@ -40,6 +40,46 @@ public sealed class Dropout2d : Module<Tensor, Tensor>
     public override string ExtraRepr() => $"p={Layers.PyFloat(P)}, inplace=False";
 }
 
+/// <summary>
+/// Dropout that keeps a SELU network self-normalising (<c>nn.AlphaDropout</c>): while training, each element is
+/// set with probability <see cref="P"/> to SELU's negative saturation value, then an affine map restores zero mean
+/// and unit variance; returns the input unchanged in eval mode or with p = 0.
+/// </summary>
+public sealed class AlphaDropout : Module<Tensor, Tensor>
+{
+    // -SELU's negative saturation, λ·α.
+    private const double Alpha = 1.7580993408473766;
+
+    /// <summary>An alpha dropout layer; <paramref name="p"/> is the probability of dropping an element.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is outside [0, 1].</exception>
+    public AlphaDropout(double p = 0.5) => P = DropoutCheck.Probability(p, nameof(AlphaDropout));
+
+    /// <summary>Probability of dropping an element (<c>p</c>).</summary>
+    public double P { get; }
+
+    /// <summary>The generator of the masks, or null for the default one.</summary>
+    public Generator? Generator { get; set; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!Training || P == 0)
+            return input;
+        if (P == 1)
+            return input * 0.0;
+        using var scope = Torch.NewScope();
+        // As PyTorch: keep ~ Bernoulli(1 - p); out = x · (keep · a) + ((keep − 1) · α · a + α · a · p).
+        double a = 1.0 / Math.Sqrt((Alpha * Alpha * P + 1) * (1 - P));
+        Tensor keep = Torch.Empty(input.Shape, input.DType, input.Device).Bernoulli_(1 - P, Generator);
+        Tensor shift = (keep - 1.0) * (Alpha * a) + Alpha * a * P;
+        return scope.MoveOut(input * (keep * a) + shift);
+    }
+
+    /// <inheritdoc/>
+    public override string ExtraRepr() => $"p={Layers.PyFloat(P)}, inplace=False";
+}
+
 internal static class DropoutCheck
 {
     public static double Probability(double p, string layer)

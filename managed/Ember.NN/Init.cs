@@ -124,6 +124,99 @@ public static class Init
     public static Tensor KaimingNormal_(Tensor tensor, double a = 0, string mode = "fan_in", string nonlinearity = "leaky_relu", Generator? generator = null) =>
         Normal_(tensor, 0, KaimingStd(tensor, a, mode, nonlinearity), generator);
 
+    /// <summary>
+    /// Fills with a (semi-)orthogonal matrix times <paramref name="gain"/> (<c>orthogonal_</c>): the Q factor of
+    /// the QR decomposition of a standard normal matrix with R's diagonal made positive, which makes Q uniform
+    /// over the orthogonal matrices (PyTorch multiplies its QR's Q by sign(diag R) for the same reason). Dims
+    /// after the first are flattened: rows = size(0), cols = numel / rows.
+    /// </summary>
+    /// <exception cref="ArgumentException">The tensor has fewer than 2 dims.</exception>
+    public static Tensor Orthogonal_(Tensor tensor, double gain = 1, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.Dim < 2)
+            throw new ArgumentException($"Init.Orthogonal_: only tensors with 2 or more dimensions are supported, got shape {tensor.Shape}", nameof(tensor));
+        if (tensor.NumEl == 0)
+            return tensor;
+        using var noGrad = Torch.NoGrad();
+        using var scope = Torch.NewScope();
+        long rows = tensor.GetSize(0), cols = tensor.NumEl / rows;
+        Tensor draw = Torch.Randn([rows, cols], SampleDType(tensor), tensor.Device, generator);
+        double[] a = draw.To(DType.Float64).ToArray<double>();
+        // The QR of the tall orientation: columns of (m, n) with m >= n, orthonormalised in place.
+        bool wide = rows < cols;
+        int m = (int)Math.Max(rows, cols), n = (int)Math.Min(rows, cols);
+        double[] q = new double[m * n]; // column j at [j * m, (j + 1) * m)
+        for (int j = 0; j < n; j++)
+        {
+            for (int i = 0; i < m; i++)
+                q[j * m + i] = wide ? a[j * cols + i] : a[i * cols + j];
+        }
+        GramSchmidt(q, m, n);
+        double[] result = new double[rows * cols];
+        for (int j = 0; j < n; j++)
+        {
+            for (int i = 0; i < m; i++)
+                result[wide ? j * cols + i : i * cols + j] = q[j * m + i] * gain;
+        }
+        Tensor values = Torch.Tensor<double>(result, [rows, cols], device: tensor.Device);
+        return tensor.Copy_(values.View(tensor.ShapeArray));
+    }
+
+    // Orthonormalises the n columns of length m (column-major) from the first on: Gram-Schmidt with a second
+    // projection pass, which keeps them orthogonal to rounding. The implied R has a positive diagonal.
+    private static void GramSchmidt(double[] q, int m, int n)
+    {
+        for (int j = 0; j < n; j++)
+        {
+            Span<double> v = q.AsSpan(j * m, m);
+            for (int pass = 0; pass < 2; pass++)
+            {
+                for (int k = 0; k < j; k++)
+                {
+                    ReadOnlySpan<double> u = q.AsSpan(k * m, m);
+                    double dot = 0;
+                    for (int i = 0; i < m; i++)
+                        dot += u[i] * v[i];
+                    for (int i = 0; i < m; i++)
+                        v[i] -= dot * u[i];
+                }
+            }
+            double norm = 0;
+            for (int i = 0; i < m; i++)
+                norm += v[i] * v[i];
+            norm = Math.Sqrt(norm);
+            for (int i = 0; i < m; i++)
+                v[i] /= norm;
+        }
+    }
+
+    /// <summary>
+    /// Fills with samples of N(mean, std²) truncated to [a, b] (<c>trunc_normal_</c>), by the inverse CDF: uniform
+    /// draws between the CDF values of a and b, mapped through erfinv, then clamped against rounding.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="a"/> is not below <paramref name="b"/> or <paramref name="std"/> is not positive.</exception>
+    public static Tensor TruncNormal_(Tensor tensor, double mean = 0, double std = 1, double a = -2, double b = 2, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (!(a < b) || !(std > 0))
+            throw new ArgumentException($"Init.TruncNormal_: needs a < b and std > 0, got a={a}, b={b}, std={std}");
+        using var noGrad = Torch.NoGrad();
+        using var scope = Torch.NewScope();
+        double lo = NormCdf((a - mean) / std), hi = NormCdf((b - mean) / std);
+        Tensor u = Torch.Rand(tensor.Shape, SampleDType(tensor), tensor.Device, generator) * (2 * hi - 2 * lo) + (2 * lo - 1);
+        Tensor x = u.Erfinv() * (std * Math.Sqrt(2.0)) + mean;
+        return tensor.Copy_(x.Clamp(a, b));
+    }
+
+    // The standard normal CDF, as PyTorch's trunc_normal_ computes it (erf from the engine, in float64).
+    private static double NormCdf(double x)
+    {
+        using Tensor t = Torch.Tensor(x / Math.Sqrt(2.0));
+        using Tensor e = t.Erf();
+        return (1.0 + e.Item<double>()) / 2.0;
+    }
+
     private static double KaimingStd(Tensor tensor, double a, string mode, string nonlinearity)
     {
         (long fanIn, long fanOut) = CalculateFanInAndFanOut(tensor);

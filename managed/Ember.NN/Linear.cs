@@ -85,6 +85,40 @@ public sealed class Flatten(int startDim = 1, int endDim = -1) : Module<Tensor, 
     public override string ExtraRepr() => $"start_dim={StartDim}, end_dim={EndDim}";
 }
 
+/// <summary>Expands dim <c>dim</c> into the shape <c>unflattened_size</c> (<c>nn.Unflatten</c>); one entry may be -1.</summary>
+public sealed class Unflatten : Module<Tensor, Tensor>
+{
+    private readonly long[] _sizes;
+
+    /// <summary>Unflattens <paramref name="dim"/> into <paramref name="unflattenedSize"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="unflattenedSize"/> is empty.</exception>
+    public Unflatten(int dim, params long[] unflattenedSize)
+    {
+        ArgumentNullException.ThrowIfNull(unflattenedSize);
+        if (unflattenedSize.Length == 0)
+            throw new ArgumentException("Unflatten: unflattened_size must be non-empty", nameof(unflattenedSize));
+        Dim = dim;
+        _sizes = [.. unflattenedSize];
+    }
+
+    /// <summary>The dim to expand (<c>dim</c>).</summary>
+    public int Dim { get; }
+
+    /// <summary>The shape it expands into (<c>unflattened_size</c>).</summary>
+    public IReadOnlyList<long> UnflattenedSize => _sizes;
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The sizes' product differs from the dim's size.</exception>
+    public override Tensor Forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.Unflatten(Dim, _sizes);
+    }
+
+    /// <inheritdoc/>
+    public override string ExtraRepr() => $"dim={Dim}, unflattened_size=({string.Join(", ", _sizes)}{(_sizes.Length == 1 ? "," : "")})";
+}
+
 /// <summary>Helpers shared by the layers.</summary>
 internal static class Layers
 {

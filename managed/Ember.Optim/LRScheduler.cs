@@ -2,7 +2,7 @@ namespace Ember.Optim;
 
 /// <summary>
 /// Base of the learning-rate schedulers (<c>torch.optim.lr_scheduler.LRScheduler</c>). Creating one records
-/// each group's <c>initial_lr</c> and applies the schedule's first value (epoch 0); call <see cref="Step"/>
+/// each group's <c>initial_lr</c> and applies the schedule's first value (epoch 0); call <see cref="Step()"/>
 /// after each epoch (or batch, for per-iteration schedules), after <c>optimizer.Step()</c>. The
 /// learning rates follow PyTorch's recursive formulas, so sequences match PyTorch's to rounding.
 /// </summary>
@@ -26,10 +26,10 @@ public abstract class LRScheduler
     public Optimizer Optimizer { get; }
 
     /// <summary>Each group's learning rate when the schedule started (<c>base_lrs</c>).</summary>
-    public IReadOnlyList<double> BaseLrs { get; }
+    public IReadOnlyList<double> BaseLrs { get; private protected set; }
 
-    /// <summary>The epoch counter: 0 after construction, +1 per <see cref="Step"/> (<c>last_epoch</c>).</summary>
-    public int LastEpoch { get; private set; } = -1;
+    /// <summary>The epoch counter: 0 after construction, +1 per <see cref="Step()"/> (<c>last_epoch</c>).</summary>
+    public int LastEpoch { get; private protected set; } = -1;
 
     /// <summary>The learning rates set by the last step (<c>get_last_lr()</c>).</summary>
     public IReadOnlyList<double> LastLr { get; private set; }
@@ -38,20 +38,46 @@ public abstract class LRScheduler
     public IReadOnlyList<double> GetLastLr() => LastLr;
 
     /// <summary>Advances one epoch and sets the groups' learning rates (<c>step()</c>).</summary>
-    public void Step()
+    public virtual void Step()
     {
         LastEpoch++;
+        Apply((i, lr) => ComputeLr(i, lr));
+    }
+
+    /// <summary>
+    /// Jumps to <paramref name="epoch"/> (<c>step(epoch)</c>): the rate comes from the schedule's closed form
+    /// where it has one, else from its recursive form at that epoch, as in PyTorch. <see cref="SequentialLR"/>
+    /// uses it to restart a schedule at its milestone.
+    /// </summary>
+    public virtual void Step(int epoch)
+    {
+        LastEpoch = epoch;
+        Apply((i, lr) => ClosedFormLr(i) ?? ComputeLr(i, lr));
+    }
+
+    /// <summary>Sets every group's rate from <paramref name="lr"/> (group, current rate), computed for all groups before any is set.</summary>
+    private protected void Apply(Func<int, double, double> lr)
+    {
         IReadOnlyList<OptimizerOptions> groups = Optimizer.GroupOptions;
         double[] lrs = new double[groups.Count];
         for (int i = 0; i < groups.Count; i++)
-            lrs[i] = ComputeLr(i, groups[i].Lr);
+            lrs[i] = lr(i, groups[i].Lr);
         for (int i = 0; i < groups.Count; i++)
             groups[i].Lr = lrs[i];
         LastLr = lrs;
     }
 
+    /// <summary>Records the groups' current rates as <see cref="LastLr"/>.</summary>
+    private protected void RecordLastLr() => LastLr = Optimizer.GroupOptions.Select(g => g.Lr).ToArray();
+
+    /// <summary>Moves the epoch counter without touching the rates (SequentialLR's construction).</summary>
+    internal void ShiftEpoch(int delta) => LastEpoch += delta;
+
     /// <summary>The learning rate of group <paramref name="group"/> at <see cref="LastEpoch"/>, given its current rate (<c>get_lr()</c>).</summary>
     protected abstract double ComputeLr(int group, double currentLr);
+
+    /// <summary>The rate of group <paramref name="group"/> at <see cref="LastEpoch"/> from the base rate alone (<c>_get_closed_form_lr()</c>), or null where the schedule has no closed form.</summary>
+    protected virtual double? ClosedFormLr(int group) => null;
 
     /// <summary>Python's modulo (the result has the divisor's sign).</summary>
     protected static int PyMod(int a, int b) => ((a % b) + b) % b;
@@ -75,6 +101,9 @@ public sealed class StepLR : LRScheduler
     /// <inheritdoc/>
     protected override double ComputeLr(int group, double currentLr) =>
         LastEpoch == 0 || LastEpoch % _stepSize != 0 ? currentLr : currentLr * _gamma;
+
+    /// <inheritdoc/>
+    protected override double? ClosedFormLr(int group) => BaseLrs[group] * Math.Pow(_gamma, Math.Floor((double)LastEpoch / _stepSize));
 }
 
 /// <summary>Multiplies the learning rate by <c>gamma</c> at each milestone epoch (<c>MultiStepLR</c>).</summary>
@@ -95,6 +124,10 @@ public sealed class MultiStepLR : LRScheduler
     /// <inheritdoc/>
     protected override double ComputeLr(int group, double currentLr) =>
         _milestones.TryGetValue(LastEpoch, out int count) ? currentLr * Math.Pow(_gamma, count) : currentLr;
+
+    /// <inheritdoc/>
+    protected override double? ClosedFormLr(int group) =>
+        BaseLrs[group] * Math.Pow(_gamma, _milestones.Where(m => m.Key <= LastEpoch).Sum(m => m.Value));
 }
 
 /// <summary>Multiplies the learning rate by <c>gamma</c> every epoch (<c>ExponentialLR</c>).</summary>
@@ -111,6 +144,9 @@ public sealed class ExponentialLR : LRScheduler
 
     /// <inheritdoc/>
     protected override double ComputeLr(int group, double currentLr) => LastEpoch == 0 ? currentLr : currentLr * _gamma;
+
+    /// <inheritdoc/>
+    protected override double? ClosedFormLr(int group) => BaseLrs[group] * Math.Pow(_gamma, LastEpoch);
 }
 
 /// <summary>Cosine annealing from the base rate to <c>eta_min</c> over <c>T_max</c> epochs (<c>CosineAnnealingLR</c>).</summary>
@@ -138,6 +174,10 @@ public sealed class CosineAnnealingLR : LRScheduler
             return currentLr + (BaseLrs[group] - _etaMin) * (1 - Math.Cos(Math.PI / _tMax)) / 2;
         return (1 + Math.Cos(Math.PI * e / _tMax)) / (1 + Math.Cos(Math.PI * (e - 1) / _tMax)) * (currentLr - _etaMin) + _etaMin;
     }
+
+    /// <inheritdoc/>
+    protected override double? ClosedFormLr(int group) =>
+        _etaMin + (BaseLrs[group] - _etaMin) * (1 + Math.Cos(Math.PI * LastEpoch / _tMax)) / 2;
 }
 
 /// <summary>
@@ -173,6 +213,10 @@ public sealed class LinearLR : LRScheduler
             return currentLr;
         return currentLr * (1 + (_end - _start) / (_total * _start + (e - 1) * (_end - _start)));
     }
+
+    /// <inheritdoc/>
+    protected override double? ClosedFormLr(int group) =>
+        BaseLrs[group] * (_start + (_end - _start) * Math.Min(_total, LastEpoch) / _total);
 }
 
 /// <summary>Multiplies the learning rate by <c>factor</c> until epoch <c>total_iters</c> (<c>ConstantLR</c>).</summary>
@@ -199,6 +243,9 @@ public sealed class ConstantLR : LRScheduler
             return currentLr * _factor;
         return LastEpoch != _total ? currentLr : currentLr * (1 / _factor);
     }
+
+    /// <inheritdoc/>
+    protected override double? ClosedFormLr(int group) => BaseLrs[group] * (_factor + (LastEpoch >= _total ? 1 - _factor : 0));
 }
 
 /// <summary>Sets the learning rate to the base rate times <c>lr_lambda(epoch)</c> (<c>LambdaLR</c>).</summary>

@@ -101,7 +101,7 @@ public abstract class Optimizer : IDisposable
     public abstract void Step();
 
     /// <summary>Runs <paramref name="closure"/> (which recomputes the loss and its gradients), then steps; returns the loss (<c>step(closure)</c>).</summary>
-    public Tensor Step(Func<Tensor> closure)
+    public virtual Tensor Step(Func<Tensor> closure)
     {
         ArgumentNullException.ThrowIfNull(closure);
         Tensor loss = closure();

@@ -130,6 +130,117 @@ EMBER_API ember_status ember_nll_loss_backward(ember_tensor grad_out, ember_tens
                                                int32_t reduction, int64_t ignore_index,
                                                ember_tensor total_weight, ember_tensor* grad_x);
 
+/* ---- normalization (float16/bfloat16 inputs are computed in float32; the saved statistics
+ * are float32 for them, else the input's dtype) ---- */
+/* torch.ops.aten.native_batch_norm(x, weight, bias, running_mean, running_var, training,
+ * momentum, eps): x (N, C, *); weight, bias, running_mean, running_var (C) or NULL (the running
+ * stats both or neither). Training normalises with the batch's statistics and, when the running
+ * stats are given, updates them in place: r = (1 - momentum) * r + momentum * s, running_var taking
+ * the unbiased variance. Evaluation normalises with the running stats (required). save_mean and
+ * save_invstd (C) receive the mean and 1 / sqrt(var + eps) that were used, for the backward. */
+EMBER_API ember_status ember_batch_norm(ember_tensor x, ember_tensor weight, ember_tensor bias,
+                                        ember_tensor running_mean, ember_tensor running_var,
+                                        int32_t training, double momentum, double eps,
+                                        ember_tensor* out, ember_tensor* save_mean,
+                                        ember_tensor* save_invstd);
+/* torch.ops.aten.native_batch_norm_backward: the gradients of batch_norm's input, weight and bias
+ * from its saved statistics; training says whether they were the batch's (which then depend on
+ * x). Each need_* flag chooses whether that gradient is computed; the matching out-parameter
+ * receives NULL when it is not (and may itself be NULL then). */
+EMBER_API ember_status ember_batch_norm_backward(ember_tensor grad_out, ember_tensor x,
+                                                 ember_tensor weight, ember_tensor save_mean,
+                                                 ember_tensor save_invstd, int32_t training,
+                                                 int32_t need_input, int32_t need_weight,
+                                                 int32_t need_bias, ember_tensor* grad_x,
+                                                 ember_tensor* grad_w, ember_tensor* grad_b);
+/* torch.ops.aten.native_layer_norm(x, normalized_shape, weight, bias, eps): x (*,
+ * normalized_shape) normalised over its last ndim dims; weight, bias of normalized_shape or NULL.
+ * mean_out and rstd_out have x's leading dims followed by ndim ones. */
+EMBER_API ember_status ember_layer_norm(ember_tensor x, const int64_t* normalized_shape,
+                                        int32_t ndim, ember_tensor weight, ember_tensor bias,
+                                        double eps, ember_tensor* out, ember_tensor* mean_out,
+                                        ember_tensor* rstd_out);
+/* torch.ops.aten.native_layer_norm_backward, with ember_batch_norm_backward's need_* rules. */
+EMBER_API ember_status ember_layer_norm_backward(ember_tensor grad_out, ember_tensor x,
+                                                 const int64_t* normalized_shape, int32_t ndim,
+                                                 ember_tensor mean, ember_tensor rstd,
+                                                 ember_tensor weight, int32_t need_input,
+                                                 int32_t need_weight, int32_t need_bias,
+                                                 ember_tensor* grad_x, ember_tensor* grad_w,
+                                                 ember_tensor* grad_b);
+/* torch.nn.functional.rms_norm(x, normalized_shape, weight, eps) (PyTorch 2.4):
+ * x * rsqrt(mean(x^2 over the last ndim dims) + eps) * weight; weight of normalized_shape or
+ * NULL. rstd_out as ember_layer_norm's. eps is used as given (PyTorch's default None means the
+ * dtype's machine epsilon; the caller passes it). */
+EMBER_API ember_status ember_rms_norm(ember_tensor x, const int64_t* normalized_shape, int32_t ndim,
+                                      ember_tensor weight, double eps, ember_tensor* out,
+                                      ember_tensor* rstd_out);
+/* rms_norm's backward: the gradients of its input and weight, with the need_* rules above. */
+EMBER_API ember_status ember_rms_norm_backward(ember_tensor grad_out, ember_tensor x,
+                                               const int64_t* normalized_shape, int32_t ndim,
+                                               ember_tensor rstd, ember_tensor weight,
+                                               int32_t need_input, int32_t need_weight,
+                                               ember_tensor* grad_x, ember_tensor* grad_w);
+/* torch.ops.aten.native_group_norm(x, weight, bias, N, C, HxW, groups, eps): x (N, C, *) with C
+ * divisible by groups; weight, bias (C) or NULL; mean_out and rstd_out (N, groups). */
+EMBER_API ember_status ember_group_norm(ember_tensor x, int64_t groups, ember_tensor weight,
+                                        ember_tensor bias, double eps, ember_tensor* out,
+                                        ember_tensor* mean_out, ember_tensor* rstd_out);
+/* torch.ops.aten.native_group_norm_backward, with ember_batch_norm_backward's need_* rules. */
+EMBER_API ember_status ember_group_norm_backward(ember_tensor grad_out, ember_tensor x,
+                                                 ember_tensor mean, ember_tensor rstd,
+                                                 ember_tensor weight, int64_t groups,
+                                                 int32_t need_input, int32_t need_weight,
+                                                 int32_t need_bias, ember_tensor* grad_x,
+                                                 ember_tensor* grad_w, ember_tensor* grad_b);
+
+/* ---- embeddings (the forward of torch.nn.functional.embedding is ember_embedding in
+ * indexing.h; indices are int64 or int32, every value in [0, num_weights)) ---- */
+/* torch.ops.aten.embedding_dense_backward(grad, indices, num_weights, padding_idx,
+ * scale_grad_by_freq): grad (indices.shape + [D]) summed into the rows of a (num_weights, D)
+ * gradient that its indices name; the row at padding_idx (negative: none) stays zero; with
+ * scale_grad_by_freq each row's sum is divided by how often its index occurs. */
+EMBER_API ember_status ember_embedding_backward(ember_tensor grad, ember_tensor indices,
+                                                int64_t num_weights, int64_t padding_idx,
+                                                int32_t scale_grad_by_freq,
+                                                ember_tensor* grad_weight);
+/* torch.embedding_renorm_(weight, indices, max_norm, norm_type): in place, each row of the
+ * contiguous float32/float64 weight named in indices whose norm exceeds max_norm is scaled by
+ * max_norm / (norm + 1e-7). Bumps weight's version. */
+EMBER_API ember_status ember_embedding_renorm_(ember_tensor weight, ember_tensor indices,
+                                               double max_norm, double norm_type);
+/* Values of embedding_bag's mode, as PyTorch's. */
+typedef enum ember_bag_mode {
+  EMBER_BAG_SUM = 0,
+  EMBER_BAG_MEAN = 1,
+  EMBER_BAG_MAX = 2
+} ember_bag_mode;
+/* torch.nn.functional.embedding_bag(indices, weight, offsets, mode=mode, per_sample_weights,
+ * include_last_offset, padding_idx): indices 1-d; bag b holds indices[offsets[b] :
+ * offsets[b + 1]] (the last bag runs to the end, or offsets' last entry is that end with
+ * include_last_offset). Entries equal to padding_idx (negative: none) are skipped and not counted
+ * by the mean. per_sample_weights (like indices, weight's dtype) scales each row, mode sum only;
+ * NULL for none. out (B, D); max_indices_out receives the int64 (B, D) rows that gave each
+ * maximum for EMBER_BAG_MAX (-1 in empty bags), NULL otherwise (may itself be NULL then). */
+EMBER_API ember_status ember_embedding_bag(ember_tensor weight, ember_tensor indices,
+                                           ember_tensor offsets, int32_t mode,
+                                           ember_tensor per_sample_weights,
+                                           int32_t include_last_offset, int64_t padding_idx,
+                                           ember_tensor* out, ember_tensor* max_indices_out);
+/* embedding_bag's gradient for weight (num_weights, D), from grad (B, D); max_indices is the
+ * forward's for EMBER_BAG_MAX, else NULL. */
+EMBER_API ember_status ember_embedding_bag_backward(ember_tensor grad, ember_tensor indices,
+                                                    ember_tensor offsets, ember_tensor max_indices,
+                                                    int64_t num_weights, int32_t mode,
+                                                    ember_tensor per_sample_weights,
+                                                    int32_t include_last_offset,
+                                                    int64_t padding_idx, ember_tensor* grad_weight);
+/* embedding_bag's gradient for per_sample_weights (mode sum): entry i is grad[bag of i] .
+ * weight[indices[i]] (0 at padding_idx). */
+EMBER_API ember_status ember_embedding_bag_per_sample_weights_backward(
+    ember_tensor grad, ember_tensor weight, ember_tensor indices, ember_tensor offsets,
+    int32_t include_last_offset, int64_t padding_idx, ember_tensor* grad_per_sample_weights);
+
 /* ---- dropout (Philox counters: the result depends on the seed, never on the thread count) ---- */
 /* torch.nn.functional.dropout(x, p, training). mask_out gets, per element, 1/(1-p) where kept
  * and 0 where dropped (x's dtype), so that out = x * mask and the backward is grad * mask.

@@ -257,3 +257,215 @@ EMBER_API ember_status ember_feature_dropout(ember_tensor x, double p, int32_t t
 }
 
 }  // extern "C"
+
+// ---- normalization ----
+namespace {
+
+// Three results (out, mean, rstd; mean may be absent for rms_norm), handed out together.
+void hand_norm(ember_tensor* out, ember_tensor* mean, ember_tensor* rstd, ops::NormResult r) {
+  *out = hand_out(std::move(r.out));
+  if (mean) *mean = hand_out(std::move(r.mean));
+  *rstd = hand_out(std::move(r.rstd));
+}
+
+void check_grad_outs(const char* op, int32_t need_x, ember_tensor* gx, int32_t need_w,
+                     ember_tensor* gw, int32_t need_b, ember_tensor* gb) {
+  if (need_x) capi::check_out(op, gx);
+  if (need_w) capi::check_out(op, gw);
+  if (need_b) capi::check_out(op, gb);
+}
+
+void hand_grads(ops::NormGrads g, ember_tensor* gx, ember_tensor* gw, ember_tensor* gb) {
+  if (gx) *gx = hand_out(std::move(g.grad_x));
+  if (gw) *gw = hand_out(std::move(g.grad_w));
+  if (gb) *gb = hand_out(std::move(g.grad_b));
+}
+
+std::span<const int64_t> normalized_arg(const char* op, const int64_t* shape, int32_t ndim) {
+  EMBER_CHECK(ndim >= 1, EMBER_ERROR_INVALID_ARGUMENT, op,
+              ": normalized_shape needs at least one dim, got ndim ", ndim);
+  return capi::shape_arg(op, shape, ndim);
+}
+
+}  // namespace
+
+extern "C" {
+
+EMBER_API ember_status ember_batch_norm(ember_tensor x, ember_tensor weight, ember_tensor bias,
+                                        ember_tensor running_mean, ember_tensor running_var,
+                                        int32_t training, double momentum, double eps,
+                                        ember_tensor* out, ember_tensor* save_mean,
+                                        ember_tensor* save_invstd) {
+  return capi::guard("batch_norm", [&](const char* op) {
+    capi::check_out(op, out);
+    capi::check_out(op, save_mean);
+    capi::check_out(op, save_invstd);
+    hand_norm(out, save_mean, save_invstd,
+              ops::batch_norm(In(op, x), optional_in(weight), optional_in(bias),
+                              optional_in(running_mean), optional_in(running_var), training != 0,
+                              momentum, eps));
+  });
+}
+
+EMBER_API ember_status ember_batch_norm_backward(ember_tensor grad_out, ember_tensor x,
+                                                 ember_tensor weight, ember_tensor save_mean,
+                                                 ember_tensor save_invstd, int32_t training,
+                                                 int32_t need_input, int32_t need_weight,
+                                                 int32_t need_bias, ember_tensor* grad_x,
+                                                 ember_tensor* grad_w, ember_tensor* grad_b) {
+  return capi::guard("batch_norm_backward", [&](const char* op) {
+    check_grad_outs(op, need_input, grad_x, need_weight, grad_w, need_bias, grad_b);
+    hand_grads(ops::batch_norm_backward(In(op, grad_out), In(op, x), optional_in(weight),
+                                        In(op, save_mean), In(op, save_invstd), training != 0,
+                                        need_input != 0, need_weight != 0, need_bias != 0),
+               grad_x, grad_w, grad_b);
+  });
+}
+
+EMBER_API ember_status ember_layer_norm(ember_tensor x, const int64_t* normalized_shape,
+                                        int32_t ndim, ember_tensor weight, ember_tensor bias,
+                                        double eps, ember_tensor* out, ember_tensor* mean_out,
+                                        ember_tensor* rstd_out) {
+  return capi::guard("layer_norm", [&](const char* op) {
+    capi::check_out(op, out);
+    capi::check_out(op, mean_out);
+    capi::check_out(op, rstd_out);
+    hand_norm(out, mean_out, rstd_out,
+              ops::layer_norm(In(op, x), normalized_arg(op, normalized_shape, ndim),
+                              optional_in(weight), optional_in(bias), eps, false));
+  });
+}
+
+EMBER_API ember_status ember_layer_norm_backward(ember_tensor grad_out, ember_tensor x,
+                                                 const int64_t* normalized_shape, int32_t ndim,
+                                                 ember_tensor mean, ember_tensor rstd,
+                                                 ember_tensor weight, int32_t need_input,
+                                                 int32_t need_weight, int32_t need_bias,
+                                                 ember_tensor* grad_x, ember_tensor* grad_w,
+                                                 ember_tensor* grad_b) {
+  return capi::guard("layer_norm_backward", [&](const char* op) {
+    check_grad_outs(op, need_input, grad_x, need_weight, grad_w, need_bias, grad_b);
+    hand_grads(ops::layer_norm_backward(In(op, grad_out), In(op, x),
+                                        normalized_arg(op, normalized_shape, ndim), In(op, mean),
+                                        In(op, rstd), optional_in(weight), false, need_input != 0,
+                                        need_weight != 0, need_bias != 0),
+               grad_x, grad_w, grad_b);
+  });
+}
+
+EMBER_API ember_status ember_rms_norm(ember_tensor x, const int64_t* normalized_shape, int32_t ndim,
+                                      ember_tensor weight, double eps, ember_tensor* out,
+                                      ember_tensor* rstd_out) {
+  return capi::guard("rms_norm", [&](const char* op) {
+    capi::check_out(op, out);
+    capi::check_out(op, rstd_out);
+    hand_norm(out, nullptr, rstd_out,
+              ops::layer_norm(In(op, x), normalized_arg(op, normalized_shape, ndim),
+                              optional_in(weight), Tensor(), eps, true));
+  });
+}
+
+EMBER_API ember_status ember_rms_norm_backward(ember_tensor grad_out, ember_tensor x,
+                                               const int64_t* normalized_shape, int32_t ndim,
+                                               ember_tensor rstd, ember_tensor weight,
+                                               int32_t need_input, int32_t need_weight,
+                                               ember_tensor* grad_x, ember_tensor* grad_w) {
+  return capi::guard("rms_norm_backward", [&](const char* op) {
+    check_grad_outs(op, need_input, grad_x, need_weight, grad_w, 0, nullptr);
+    hand_grads(ops::layer_norm_backward(In(op, grad_out), In(op, x),
+                                        normalized_arg(op, normalized_shape, ndim), Tensor(),
+                                        In(op, rstd), optional_in(weight), true, need_input != 0,
+                                        need_weight != 0, false),
+               grad_x, grad_w, nullptr);
+  });
+}
+
+EMBER_API ember_status ember_group_norm(ember_tensor x, int64_t groups, ember_tensor weight,
+                                        ember_tensor bias, double eps, ember_tensor* out,
+                                        ember_tensor* mean_out, ember_tensor* rstd_out) {
+  return capi::guard("group_norm", [&](const char* op) {
+    capi::check_out(op, out);
+    capi::check_out(op, mean_out);
+    capi::check_out(op, rstd_out);
+    hand_norm(out, mean_out, rstd_out,
+              ops::group_norm(In(op, x), groups, optional_in(weight), optional_in(bias), eps));
+  });
+}
+
+EMBER_API ember_status ember_group_norm_backward(ember_tensor grad_out, ember_tensor x,
+                                                 ember_tensor mean, ember_tensor rstd,
+                                                 ember_tensor weight, int64_t groups,
+                                                 int32_t need_input, int32_t need_weight,
+                                                 int32_t need_bias, ember_tensor* grad_x,
+                                                 ember_tensor* grad_w, ember_tensor* grad_b) {
+  return capi::guard("group_norm_backward", [&](const char* op) {
+    check_grad_outs(op, need_input, grad_x, need_weight, grad_w, need_bias, grad_b);
+    hand_grads(ops::group_norm_backward(In(op, grad_out), In(op, x), In(op, mean), In(op, rstd),
+                                        optional_in(weight), groups, need_input != 0,
+                                        need_weight != 0, need_bias != 0),
+               grad_x, grad_w, grad_b);
+  });
+}
+
+}  // extern "C"
+
+// ---- embeddings ----
+extern "C" {
+
+EMBER_API ember_status ember_embedding_backward(ember_tensor grad, ember_tensor indices,
+                                                int64_t num_weights, int64_t padding_idx,
+                                                int32_t scale_grad_by_freq,
+                                                ember_tensor* grad_weight) {
+  return capi::make("embedding_backward", grad_weight, [&](const char* op) {
+    return ops::embedding_backward(In(op, grad), In(op, indices), num_weights, padding_idx,
+                                   scale_grad_by_freq != 0);
+  });
+}
+
+EMBER_API ember_status ember_embedding_renorm_(ember_tensor weight, ember_tensor indices,
+                                               double max_norm, double norm_type) {
+  return capi::guard("embedding_renorm_", [&](const char* op) {
+    ops::embedding_renorm_(In(op, weight), In(op, indices), max_norm, norm_type);
+  });
+}
+
+EMBER_API ember_status ember_embedding_bag(ember_tensor weight, ember_tensor indices,
+                                           ember_tensor offsets, int32_t mode,
+                                           ember_tensor per_sample_weights,
+                                           int32_t include_last_offset, int64_t padding_idx,
+                                           ember_tensor* out, ember_tensor* max_indices_out) {
+  return capi::guard("embedding_bag", [&](const char* op) {
+    capi::check_out(op, out);
+    if (mode == EMBER_BAG_MAX) capi::check_out(op, max_indices_out);
+    auto [o, m] = ops::embedding_bag(
+        In(op, weight), In(op, indices), In(op, offsets), static_cast<ops::BagMode>(mode),
+        optional_in(per_sample_weights), include_last_offset != 0, padding_idx);
+    *out = hand_out(std::move(o));
+    if (max_indices_out) *max_indices_out = hand_out(std::move(m));
+  });
+}
+
+EMBER_API ember_status ember_embedding_bag_backward(
+    ember_tensor grad, ember_tensor indices, ember_tensor offsets, ember_tensor max_indices,
+    int64_t num_weights, int32_t mode, ember_tensor per_sample_weights, int32_t include_last_offset,
+    int64_t padding_idx, ember_tensor* grad_weight) {
+  return capi::make("embedding_bag_backward", grad_weight, [&](const char* op) {
+    return ops::embedding_bag_backward(
+        In(op, grad), In(op, indices), In(op, offsets), optional_in(max_indices), num_weights,
+        static_cast<ops::BagMode>(mode), optional_in(per_sample_weights), include_last_offset != 0,
+        padding_idx);
+  });
+}
+
+EMBER_API ember_status ember_embedding_bag_per_sample_weights_backward(
+    ember_tensor grad, ember_tensor weight, ember_tensor indices, ember_tensor offsets,
+    int32_t include_last_offset, int64_t padding_idx, ember_tensor* grad_per_sample_weights) {
+  return capi::make("embedding_bag_per_sample_weights_backward", grad_per_sample_weights,
+                    [&](const char* op) {
+                      return ops::embedding_bag_per_sample_weights_backward(
+                          In(op, grad), In(op, weight), In(op, indices), In(op, offsets),
+                          include_last_offset != 0, padding_idx);
+                    });
+}
+
+}  // extern "C"

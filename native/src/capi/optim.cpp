@@ -87,4 +87,134 @@ EMBER_API ember_status ember_adam_step(const ember_tensor* params, const ember_t
   });
 }
 
+EMBER_API ember_status ember_adagrad_step(const ember_tensor* params, const ember_tensor* grads,
+                                          const ember_tensor* state_sums, int32_t count,
+                                          int64_t step, double lr, double lr_decay,
+                                          double weight_decay, double eps, int32_t maximize) {
+  return capi::guard("adagrad_step", [&](const char* op) {
+    check_count(op, count);
+    ops::AdagradOptions o;
+    o.step = step;
+    o.lr = lr;
+    o.lr_decay = lr_decay;
+    o.weight_decay = weight_decay;
+    o.eps = eps;
+    o.maximize = maximize != 0;
+    ops::adagrad_step(handles(op, "params", params, count, false),
+                      handles(op, "grads", grads, count, false),
+                      handles(op, "state_sums", state_sums, count, false), o);
+  });
+}
+
+EMBER_API ember_status ember_rmsprop_step(const ember_tensor* params, const ember_tensor* grads,
+                                          const ember_tensor* square_avgs,
+                                          const ember_tensor* grad_avgs,
+                                          const ember_tensor* momentum_buffers, int32_t count,
+                                          double lr, double alpha, double eps, double weight_decay,
+                                          double momentum, int32_t centered, int32_t maximize) {
+  return capi::guard("rmsprop_step", [&](const char* op) {
+    check_count(op, count);
+    ops::RmspropOptions o;
+    o.lr = lr;
+    o.alpha = alpha;
+    o.eps = eps;
+    o.weight_decay = weight_decay;
+    o.momentum = momentum;
+    o.centered = centered != 0;
+    o.maximize = maximize != 0;
+    ops::rmsprop_step(handles(op, "params", params, count, false),
+                      handles(op, "grads", grads, count, false),
+                      handles(op, "square_avgs", square_avgs, count, false),
+                      handles(op, "grad_avgs", grad_avgs, count, centered == 0),
+                      handles(op, "momentum_buffers", momentum_buffers, count, !(momentum > 0)), o);
+  });
+}
+
+EMBER_API ember_status ember_adadelta_step(const ember_tensor* params, const ember_tensor* grads,
+                                           const ember_tensor* square_avgs,
+                                           const ember_tensor* acc_deltas, int32_t count, double lr,
+                                           double rho, double eps, double weight_decay,
+                                           int32_t maximize) {
+  return capi::guard("adadelta_step", [&](const char* op) {
+    check_count(op, count);
+    ops::AdadeltaOptions o;
+    o.lr = lr;
+    o.rho = rho;
+    o.eps = eps;
+    o.weight_decay = weight_decay;
+    o.maximize = maximize != 0;
+    ops::adadelta_step(handles(op, "params", params, count, false),
+                       handles(op, "grads", grads, count, false),
+                       handles(op, "square_avgs", square_avgs, count, false),
+                       handles(op, "acc_deltas", acc_deltas, count, false), o);
+  });
+}
+
+EMBER_API ember_status ember_adamax_step(const ember_tensor* params, const ember_tensor* grads,
+                                         const ember_tensor* exp_avgs, const ember_tensor* exp_infs,
+                                         int32_t count, int64_t step, double lr, double beta1,
+                                         double beta2, double eps, double weight_decay,
+                                         int32_t maximize) {
+  return capi::guard("adamax_step", [&](const char* op) {
+    check_count(op, count);
+    ops::AdamaxOptions o;
+    o.step = step;
+    o.lr = lr;
+    o.beta1 = beta1;
+    o.beta2 = beta2;
+    o.eps = eps;
+    o.weight_decay = weight_decay;
+    o.maximize = maximize != 0;
+    ops::adamax_step(handles(op, "params", params, count, false),
+                     handles(op, "grads", grads, count, false),
+                     handles(op, "exp_avgs", exp_avgs, count, false),
+                     handles(op, "exp_infs", exp_infs, count, false), o);
+  });
+}
+
+EMBER_API ember_status ember_nadam_step(const ember_tensor* params, const ember_tensor* grads,
+                                        const ember_tensor* exp_avgs,
+                                        const ember_tensor* exp_avg_sqs, int32_t count,
+                                        int64_t step, double lr, double beta1, double beta2,
+                                        double eps, double weight_decay, double momentum_decay,
+                                        double mu_product) {
+  return capi::guard("nadam_step", [&](const char* op) {
+    check_count(op, count);
+    ops::NadamOptions o;
+    o.step = step;
+    o.lr = lr;
+    o.beta1 = beta1;
+    o.beta2 = beta2;
+    o.eps = eps;
+    o.weight_decay = weight_decay;
+    o.momentum_decay = momentum_decay;
+    o.mu_product = mu_product;
+    ops::nadam_step(handles(op, "params", params, count, false),
+                    handles(op, "grads", grads, count, false),
+                    handles(op, "exp_avgs", exp_avgs, count, false),
+                    handles(op, "exp_avg_sqs", exp_avg_sqs, count, false), o);
+  });
+}
+
+EMBER_API ember_status ember_radam_step(const ember_tensor* params, const ember_tensor* grads,
+                                        const ember_tensor* exp_avgs,
+                                        const ember_tensor* exp_avg_sqs, int32_t count,
+                                        int64_t step, double lr, double beta1, double beta2,
+                                        double eps, double weight_decay) {
+  return capi::guard("radam_step", [&](const char* op) {
+    check_count(op, count);
+    ops::RadamOptions o;
+    o.step = step;
+    o.lr = lr;
+    o.beta1 = beta1;
+    o.beta2 = beta2;
+    o.eps = eps;
+    o.weight_decay = weight_decay;
+    ops::radam_step(handles(op, "params", params, count, false),
+                    handles(op, "grads", grads, count, false),
+                    handles(op, "exp_avgs", exp_avgs, count, false),
+                    handles(op, "exp_avg_sqs", exp_avg_sqs, count, false), o);
+  });
+}
+
 }  // extern "C"

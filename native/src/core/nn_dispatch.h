@@ -61,6 +61,55 @@ using NllLossBackwardFn = void (*)(const Tensor& grad_x, const Tensor& grad_out,
 using DropoutFn = void (*)(const Tensor& mask, const Tensor& out, const Tensor& x, double keep,
                            double scale, uint64_t seed, uint64_t base);
 
+// Normalization kernels. Every tensor is contiguous and in one compute dtype (float or double);
+// optional operands (weight, bias, running stats, gradients not asked for) are null.
+// Rows (rows, cols): layer norm, or rms norm when rms (mean null). mean/rstd (rows).
+using RowNormFn = void (*)(const Tensor& out, const Tensor& mean, const Tensor& rstd,
+                           const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t rows,
+                           int64_t cols, double eps, bool rms);
+using RowNormBackwardFn = void (*)(const Tensor& grad_x, const Tensor& grad_w, const Tensor& grad_b,
+                                   const Tensor& grad_out, const Tensor& x, const Tensor& mean,
+                                   const Tensor& rstd, const Tensor& weight, int64_t rows,
+                                   int64_t cols, bool rms);
+// x seen as (n, c, s); statistics per channel. Training writes mean/rstd and updates the running
+// stats; eval reads the running stats and writes mean/rstd from them.
+using BatchNormFn = void (*)(const Tensor& out, const Tensor& mean, const Tensor& rstd,
+                             const Tensor& x, const Tensor& weight, const Tensor& bias,
+                             const Tensor& running_mean, const Tensor& running_var, int64_t n,
+                             int64_t c, int64_t s, bool training, double momentum, double eps);
+using BatchNormBackwardFn = void (*)(const Tensor& grad_x, const Tensor& grad_w,
+                                     const Tensor& grad_b, const Tensor& grad_out, const Tensor& x,
+                                     const Tensor& weight, const Tensor& mean, const Tensor& rstd,
+                                     int64_t n, int64_t c, int64_t s, bool training);
+// x seen as (n, c, s) with c split into groups; mean/rstd (n, groups).
+using GroupNormFn = void (*)(const Tensor& out, const Tensor& mean, const Tensor& rstd,
+                             const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t n,
+                             int64_t c, int64_t s, int64_t groups, double eps);
+using GroupNormBackwardFn = void (*)(const Tensor& grad_x, const Tensor& grad_w,
+                                     const Tensor& grad_b, const Tensor& grad_out, const Tensor& x,
+                                     const Tensor& mean, const Tensor& rstd, const Tensor& weight,
+                                     int64_t n, int64_t c, int64_t s, int64_t groups);
+
+// Embedding kernels: weight / grad contiguous in one floating dtype, indices int64 contiguous
+// and already checked to lie in [0, num_weights). Bags are given by bounds (B + 1) int64: bag b
+// holds positions [bounds[b], bounds[b + 1]). padding_idx < 0: none.
+using EmbeddingBackwardFn = void (*)(const Tensor& grad_weight, const Tensor& grad,
+                                     const Tensor& indices, int64_t padding_idx,
+                                     bool scale_grad_by_freq);
+using EmbeddingRenormFn = void (*)(const Tensor& weight, const Tensor& indices, double max_norm,
+                                   double norm_type);
+using EmbeddingBagFn = void (*)(const Tensor& out, const Tensor& max_indices, const Tensor& weight,
+                                const Tensor& indices, const Tensor& bounds,
+                                const Tensor& per_sample_weights, ops::BagMode mode,
+                                int64_t padding_idx);
+using EmbeddingBagBackwardFn = void (*)(const Tensor& grad_weight, const Tensor& grad,
+                                        const Tensor& indices, const Tensor& bounds,
+                                        const Tensor& max_indices, const Tensor& per_sample_weights,
+                                        ops::BagMode mode, int64_t padding_idx);
+using EmbeddingBagPswBackwardFn = void (*)(const Tensor& grad_psw, const Tensor& grad,
+                                           const Tensor& weight, const Tensor& indices,
+                                           const Tensor& bounds, int64_t padding_idx);
+
 // Scalars an Adam step derives once from its options (as torch.optim.Adam computes them).
 struct AdamScalars {
   double step_size;              // lr / (1 - beta1^t)
@@ -74,6 +123,20 @@ using AdamFn = void (*)(const Tensor& param, const Tensor& grad, const Tensor& e
                         const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq,
                         const ops::AdamOptions& o, const AdamScalars& s);
 
+// One step of an adaptive optimizer, with the scalars its meta function derives once per call.
+enum class AdaptiveKind { Adagrad, Rmsprop, Adadelta, Adamax, Nadam, Radam };
+struct AdaptiveScalars {
+  AdaptiveKind kind;
+  double lr = 0, eps = 0, weight_decay = 0;
+  double beta1 = 0, beta2 = 0;    // rmsprop: alpha, momentum; adadelta: rho
+  double c0 = 0, c1 = 0, c2 = 0;  // per kind, documented where the meta computes them
+  bool maximize = false, centered = false, rectified = false;
+};
+// param, grad and the states (s0, s1, s2; null when unused) contiguous, one dtype.
+using AdaptiveFn = void (*)(const Tensor& param, const Tensor& grad, const Tensor& s0,
+                            const Tensor& s1, const Tensor& s2, const AdaptiveScalars& k);
+
+extern DispatchStub<AdaptiveFn> adaptive_step_stub;
 extern DispatchStub<ThresholdFn> threshold_stub;
 extern DispatchStub<CompareFn> compare_stub;
 extern DispatchStub<CompareScalarFn> compare_scalar_stub;
@@ -88,6 +151,17 @@ extern DispatchStub<SoftmaxBackwardFn> softmax_backward_stub;
 extern DispatchStub<NllLossFn> nll_loss_stub;
 extern DispatchStub<NllLossBackwardFn> nll_loss_backward_stub;
 extern DispatchStub<DropoutFn> dropout_stub;
+extern DispatchStub<RowNormFn> row_norm_stub;
+extern DispatchStub<RowNormBackwardFn> row_norm_backward_stub;
+extern DispatchStub<BatchNormFn> batch_norm_stub;
+extern DispatchStub<BatchNormBackwardFn> batch_norm_backward_stub;
+extern DispatchStub<GroupNormFn> group_norm_stub;
+extern DispatchStub<GroupNormBackwardFn> group_norm_backward_stub;
+extern DispatchStub<EmbeddingBackwardFn> embedding_backward_stub;
+extern DispatchStub<EmbeddingRenormFn> embedding_renorm_stub;
+extern DispatchStub<EmbeddingBagFn> embedding_bag_stub;
+extern DispatchStub<EmbeddingBagBackwardFn> embedding_bag_backward_stub;
+extern DispatchStub<EmbeddingBagPswBackwardFn> embedding_bag_psw_backward_stub;
 extern DispatchStub<SgdFn> sgd_stub;
 extern DispatchStub<AdamFn> adam_stub;
 

@@ -11,6 +11,7 @@ namespace ember {
 
 DispatchStub<SgdFn> sgd_stub("sgd_step");
 DispatchStub<AdamFn> adam_stub("adam_step");
+DispatchStub<AdaptiveFn> adaptive_step_stub("adaptive_step");
 
 namespace ops {
 namespace {
@@ -110,6 +111,160 @@ void adam_step(std::span<const Tensor> params, std::span<const Tensor> grads,
     bump(exp_avg_sqs[i]);
     bump(vmax);
   }
+}
+
+namespace {
+
+// Checks every list against params (states named by what, optional ones may be empty when
+// unused), then runs the kernel per parameter and bumps the versions of what it wrote.
+struct StateList {
+  const char* what;
+  std::span<const Tensor> list;
+  bool used;
+};
+
+void run_adaptive(const char* op, std::span<const Tensor> params, std::span<const Tensor> grads,
+                  std::initializer_list<StateList> states, const AdaptiveScalars& k) {
+  check_lengths(op, params.size(), grads.size(), "gradients");
+  for (const StateList& s : states) {
+    if (s.used) check_lengths(op, params.size(), s.list.size(), s.what);
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    check_param(op, i, params[i]);
+    check_operand(op, i, "the gradient", grads[i], params[i], false);
+    for (const StateList& s : states) {
+      if (s.used) check_operand(op, i, s.what, s.list[i], params[i], true);
+    }
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    Tensor st[3];
+    size_t j = 0;
+    for (const StateList& s : states) st[j++] = s.used ? s.list[i] : Tensor();
+    const Tensor g = ops::contiguous(grads[i]);
+    if (params[i]->numel() > 0) {
+      adaptive_step_stub(op, params[i]->device(), params[i], g, st[0], st[1], st[2], k);
+    }
+    bump(params[i]);
+    for (const Tensor& t : st) bump(t);
+  }
+}
+
+void check_step(const char* op, int64_t step) {
+  EMBER_CHECK(step >= 1, EMBER_ERROR_INVALID_ARGUMENT, op,
+              ": step must be at least 1 (it counts from 1 and is incremented before the update), "
+              "got ",
+              step);
+}
+
+}  // namespace
+
+void adagrad_step(std::span<const Tensor> params, std::span<const Tensor> grads,
+                  std::span<const Tensor> state_sums, const AdagradOptions& o) {
+  const char* op = "adagrad_step";
+  check_step(op, o.step);
+  AdaptiveScalars k{AdaptiveKind::Adagrad};
+  k.lr = o.lr;
+  k.eps = o.eps;
+  k.weight_decay = o.weight_decay;
+  k.maximize = o.maximize;
+  k.c0 = o.lr / (1 + static_cast<double>(o.step - 1) * o.lr_decay);  // clr
+  run_adaptive(op, params, grads, {{"state_sum", state_sums, true}}, k);
+}
+
+void rmsprop_step(std::span<const Tensor> params, std::span<const Tensor> grads,
+                  std::span<const Tensor> square_avgs, std::span<const Tensor> grad_avgs,
+                  std::span<const Tensor> momentum_buffers, const RmspropOptions& o) {
+  AdaptiveScalars k{AdaptiveKind::Rmsprop};
+  k.lr = o.lr;
+  k.eps = o.eps;
+  k.weight_decay = o.weight_decay;
+  k.beta1 = o.alpha;
+  k.beta2 = o.momentum;
+  k.centered = o.centered;
+  k.maximize = o.maximize;
+  run_adaptive("rmsprop_step", params, grads,
+               {{"square_avg", square_avgs, true},
+                {"grad_avg", grad_avgs, o.centered},
+                {"momentum_buffer", momentum_buffers, o.momentum > 0}},
+               k);
+}
+
+void adadelta_step(std::span<const Tensor> params, std::span<const Tensor> grads,
+                   std::span<const Tensor> square_avgs, std::span<const Tensor> acc_deltas,
+                   const AdadeltaOptions& o) {
+  AdaptiveScalars k{AdaptiveKind::Adadelta};
+  k.lr = o.lr;
+  k.eps = o.eps;
+  k.weight_decay = o.weight_decay;
+  k.beta1 = o.rho;
+  k.maximize = o.maximize;
+  run_adaptive("adadelta_step", params, grads,
+               {{"square_avg", square_avgs, true}, {"acc_delta", acc_deltas, true}}, k);
+}
+
+void adamax_step(std::span<const Tensor> params, std::span<const Tensor> grads,
+                 std::span<const Tensor> exp_avgs, std::span<const Tensor> exp_infs,
+                 const AdamaxOptions& o) {
+  const char* op = "adamax_step";
+  check_step(op, o.step);
+  AdaptiveScalars k{AdaptiveKind::Adamax};
+  k.lr = o.lr;
+  k.eps = o.eps;
+  k.weight_decay = o.weight_decay;
+  k.beta1 = o.beta1;
+  k.beta2 = o.beta2;
+  k.maximize = o.maximize;
+  k.c0 = o.lr / (1 - std::pow(o.beta1, static_cast<double>(o.step)));  // clr
+  run_adaptive(op, params, grads, {{"exp_avg", exp_avgs, true}, {"exp_inf", exp_infs, true}}, k);
+}
+
+void nadam_step(std::span<const Tensor> params, std::span<const Tensor> grads,
+                std::span<const Tensor> exp_avgs, std::span<const Tensor> exp_avg_sqs,
+                const NadamOptions& o) {
+  const char* op = "nadam_step";
+  check_step(op, o.step);
+  const double step = static_cast<double>(o.step);
+  const double mu = o.beta1 * (1 - 0.5 * std::pow(0.96, step * o.momentum_decay));
+  const double mu_next = o.beta1 * (1 - 0.5 * std::pow(0.96, (step + 1) * o.momentum_decay));
+  // torch 1.13 multiplies mu in twice here (mu_product already holds this step's mu).
+  const double mu_product_next = o.mu_product * mu * mu_next;
+  AdaptiveScalars k{AdaptiveKind::Nadam};
+  k.lr = o.lr;
+  k.eps = o.eps;
+  k.weight_decay = o.weight_decay;
+  k.beta1 = o.beta1;
+  k.beta2 = o.beta2;
+  k.c0 = 1 - std::pow(o.beta2, step);              // bias_correction2
+  k.c1 = -o.lr * (1 - mu) / (1 - o.mu_product);    // factor of grad / denom
+  k.c2 = -o.lr * mu_next / (1 - mu_product_next);  // factor of exp_avg / denom
+  run_adaptive(op, params, grads, {{"exp_avg", exp_avgs, true}, {"exp_avg_sq", exp_avg_sqs, true}},
+               k);
+}
+
+void radam_step(std::span<const Tensor> params, std::span<const Tensor> grads,
+                std::span<const Tensor> exp_avgs, std::span<const Tensor> exp_avg_sqs,
+                const RadamOptions& o) {
+  const char* op = "radam_step";
+  check_step(op, o.step);
+  const double step = static_cast<double>(o.step);
+  const double bc1 = 1 - std::pow(o.beta1, step), bc2 = 1 - std::pow(o.beta2, step);
+  const double rho_inf = 2 / (1 - o.beta2) - 1;
+  const double rho_t = rho_inf - 2 * step * std::pow(o.beta2, step) / bc2;
+  AdaptiveScalars k{AdaptiveKind::Radam};
+  k.lr = o.lr;
+  k.eps = o.eps;
+  k.weight_decay = o.weight_decay;
+  k.beta1 = o.beta1;
+  k.beta2 = o.beta2;
+  k.c0 = bc1;
+  k.c1 = std::sqrt(bc2);
+  k.rectified = rho_t > 5;
+  k.c2 =
+      k.rectified
+          ? std::sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+          : 0.0;  // rect
+  run_adaptive(op, params, grads, {{"exp_avg", exp_avgs, true}, {"exp_avg_sq", exp_avg_sqs, true}},
+               k);
 }
 
 }  // namespace ops

@@ -18,11 +18,14 @@ public class OpGradTests
         "Eq", "Ne", "Lt", "Le", "Gt", "Ge", "ArgMax", "Detach", "Detach_", "RequiresGrad_", "get_Grad", "MoveToOuterScope", "DetachFromScope",
         // Torch factories
         "Empty", "Zeros", "Ones", "Full", "ZerosLike", "OnesLike", "EmptyLike", "Arange", "Eye", "Rand", "Randn", "Tensor", "FromArray",
-        // Torch serialization
-        "Load",
+        // Torch serialization and random state
+        "Load", "GetRngState",
         // Autograd's own API (its results are gradients, checked by the autograd tests)
         "Grad", "Checkpoint", "Jacobian", "Hessian", "Vjp", "Jvp", "Apply", "ApplySingle",
     ];
+
+    // Differentiable, but only on a GPU: checked by the cuda-category tests (CudaTests).
+    private static readonly HashSet<string> CheckedOnGpu = ["Cuda"];
 
     // Cases whose values depend on the random generator, so PyTorch cannot give the same values.
     private static readonly HashSet<string> NoTorchReference = ["dropout", "dropout2d"];
@@ -79,7 +82,8 @@ public class OpGradTests
     [Test]
     public void EveryPublicOpIsCovered()
     {
-        var covered = GradCases.All.Select(c => c.Op).ToHashSet();
+        var covered = GradCases.All.Concat(ShapeGradCases.All).Select(c => c.Op).Concat(ShapeGradCases.NonDifferentiable).Concat(MathGradCases.Covered)
+            .Concat(NNGradCases.Cases.Select(c => c.Op)).Concat(CheckedOnGpu).ToHashSet();
         var missing = new List<string>();
         foreach (Type type in new[] { typeof(Tensor), typeof(Functional), typeof(Torch) })
         {
