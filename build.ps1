@@ -57,5 +57,13 @@ switch ($Command) {
     dotnet run -c $Config --no-build --project (Join-Path $Root 'examples/FashionMnist') -- `
       --model mlp --optimizer adam --lr 1e-3 --epochs 5 --batch-size 64 --device cpu --data (Join-Path $Root 'data/fashion-mnist')
   }
-  'pack' { Build-Native; dotnet pack (Join-Path $Root 'Bindings.sln') -c $Config "-p:EmberNativeDir=$NativeLibDir" -o (Join-Path $Root 'artifacts/packages') }
+  'pack' {
+    Build-Native
+    $out = Join-Path $Root 'build/packages'
+    $props = @('-c', $Config, "-p:EmberRid=$Rid", "-p:EmberNativeDir=$NativeLibDir", '-o', $out)
+    foreach ($project in 'packaging/Ember/Ember.Package.csproj', 'managed/Ember.Hosting/Ember.Hosting.csproj', 'packaging/Ember.Runtime/Ember.Runtime.csproj') {
+      dotnet pack (Join-Path $Root $project) @props
+      if ($LASTEXITCODE) { throw "pack failed: $project" }
+    }
+  }
 }

@@ -5,7 +5,7 @@
 #   ./build.sh bench [filter]  run the benchmarks (JSON lines), Ember beside PyTorch where present
 #   ./build.sh bindings [--check]  regenerate the P/Invoke bindings (or fail when they are stale)
 #   ./build.sh demo [args]     train the FashionMNIST MLP on the CPU (the main job)
-#   ./build.sh pack            produce the NuGet packages into artifacts/packages
+#   ./build.sh pack [--rid RID] [--version V]  produce the NuGet packages into build/packages
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,6 +13,7 @@ cd "$ROOT"
 BUILD_DIR="${EMBER_BUILD_DIR:-$ROOT/build/native}"
 NATIVE_LIB_DIR="$BUILD_DIR/lib"
 CONFIG="${EMBER_CONFIG:-Release}"
+RID="${EMBER_RID:-linux-x64}"
 JOBS="${EMBER_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -59,7 +60,7 @@ or put 'dotnet' on PATH, then run this again."
 build_native() {
   ensure_apt "${APT_BUILD[@]}"
   log "native: configure + build ($CONFIG) in $BUILD_DIR"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$CONFIG" >/dev/null
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$CONFIG" -DEMBER_RID="$RID" >/dev/null
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 
@@ -127,7 +128,7 @@ run_managed_tests() {
 run_consumer_test() {
   [ -x "$ROOT/tests/consumer/run.sh" ] || return 0
   log "consumer test (packages from a local feed)"
-  if "$ROOT/tests/consumer/run.sh" "$NATIVE_LIB_DIR"; then add_counts 1 0 0; else add_counts 0 1 0; fi
+  if EMBER_RID="$RID" "$ROOT/tests/consumer/run.sh" "$NATIVE_LIB_DIR"; then add_counts 1 0 0; else add_counts 0 1 0; fi
 }
 
 cmd_test() {
@@ -161,12 +162,39 @@ cmd_demo() {
     --data /usr/share/datasets/fashion-mnist --save "$ROOT/build/fashion-mnist-mlp.safetensors" "$@"
 }
 
+# Packs Ember, Ember.Hosting and Ember.Runtime.{rid} (and Ember.Runtime.Cuda.{rid} when the plugin was
+# built) into $PACKAGES_DIR, with symbol packages beside them.
+PACKAGES_DIR="$ROOT/build/packages"
 cmd_pack() {
+  local version="${EMBER_VERSION:-0.1.0-dev}"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --rid) RID="$2"; shift 2 ;;
+      --version) version="$2"; shift 2 ;;
+      *) die "pack: unknown option '$1' (expected --rid RID, --version V)" ;;
+    esac
+  done
   build_native
   ensure_dotnet
-  log "pack: NuGet packages into artifacts/packages"
-  dotnet pack "$ROOT/Bindings.sln" -c "$CONFIG" -p:EmberNativeDir="$NATIVE_LIB_DIR" \
-    -o "$ROOT/artifacts/packages" -nologo -v quiet -clp:ErrorsOnly
+  log "pack: NuGet packages $version for $RID into ${PACKAGES_DIR#"$ROOT"/}"
+  rm -rf "$PACKAGES_DIR"
+  local repo props
+  repo="$(git -C "$ROOT" remote get-url origin 2>/dev/null || true)"
+  props=(-c "$CONFIG" -p:Version="$version" -p:EmberRid="$RID" -p:EmberNativeDir="$NATIVE_LIB_DIR"
+         -p:EmberRepositoryUrl="$repo" -o "$PACKAGES_DIR" -nologo -v quiet -clp:ErrorsOnly)
+  dotnet pack "$ROOT/packaging/Ember/Ember.Package.csproj" "${props[@]}"
+  dotnet pack "$ROOT/managed/Ember.Hosting/Ember.Hosting.csproj" "${props[@]}"
+  dotnet pack "$ROOT/packaging/Ember.Runtime/Ember.Runtime.csproj" "${props[@]}"
+  local cuda_dir="${EMBER_CUDA_DIR:-$ROOT/build/cuda}" cuda
+  for cuda in "$cuda_dir/libember_cuda.so" "$cuda_dir/lib/libember_cuda.so"; do
+    [ -f "$cuda" ] && break
+  done
+  if [ -f "$cuda" ]; then
+    dotnet pack "$ROOT/packaging/Ember.Runtime.Cuda/Ember.Runtime.Cuda.csproj" "${props[@]}" -p:EmberCudaDir="$(dirname "$cuda")"
+  else
+    echo "pack: skipping Ember.Runtime.Cuda.$RID: no libember_cuda.so in $cuda_dir (build the plugin with -DEMBER_CUDA=ON, or set EMBER_CUDA_DIR)"
+  fi
+  ls -l "$PACKAGES_DIR"
 }
 
 case "${1:-build}" in
@@ -175,7 +203,7 @@ case "${1:-build}" in
   bench) shift; cmd_bench "$@" ;;
   bindings) shift; ensure_dotnet; bindings "$@" ;;
   demo) shift; cmd_demo "$@" ;;
-  pack) cmd_pack ;;
+  pack) shift; cmd_pack "$@" ;;
   -h|--help|help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (try ./build.sh help)" ;;
 esac

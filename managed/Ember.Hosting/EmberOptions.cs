@@ -17,4 +17,10 @@ public sealed class EmberOptions
     /// <c>libember_{name}</c> is looked up beside the native library), or a path to a plugin library.
     /// </summary>
     public IList<string> Backends { get; } = new List<string>();
+
+    /// <summary>
+    /// The device the application computes on (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:1"</c>); null means the CPU.
+    /// It must parse, and when the runtime starts its backend must be loaded with a device of that index.
+    /// </summary>
+    public string? DefaultDevice { get; set; }
 }

@@ -9,6 +9,16 @@ internal sealed class EmberRuntime : IEmberRuntime
             Torch.SetNumThreads(threads);
         foreach (string backend in options.Backends)
             LoadBackend(backend);
+        DefaultDevice = options.DefaultDevice is null ? Device.CPU : Device.Parse(options.DefaultDevice);
+        if (DefaultDevice.Type != DeviceType.CPU)
+        {
+            int count = EmberNative.DeviceCount(DefaultDevice.Type);
+            int index = Math.Max(DefaultDevice.Index, 0);
+            if (index >= count)
+                throw new EmberBackendException(
+                    $"AddEmber: DefaultDevice '{options.DefaultDevice}' is not usable: the {DefaultDevice.Type} backend has {count} device(s)" +
+                    (count == 0 ? $"; add \"{DefaultDevice.Type.ToString().ToLowerInvariant()}\" to Backends, or see Torch.Backends.Status: {Describe(Torch.Backends.Status)}" : ""));
+        }
     }
 
     public int AbiVersion => EmberNative.AbiVersion;
@@ -17,36 +27,29 @@ internal sealed class EmberRuntime : IEmberRuntime
 
     public int NumThreads => Torch.GetNumThreads();
 
-    public IReadOnlyList<DeviceType> AvailableBackends =>
-        Enum.GetValues<DeviceType>().Where(EmberNative.IsAvailable).ToArray();
+    public Device DefaultDevice { get; }
+
+    public IReadOnlyList<DeviceType> AvailableBackends => Torch.Backends.Available;
+
+    public IReadOnlyList<Device> Devices =>
+        [.. AvailableBackends.SelectMany(t => t == DeviceType.CPU
+            ? [Device.CPU]
+            : Enumerable.Range(0, EmberNative.DeviceCount(t)).Select(i => new Device(t, i)))];
+
+    public IReadOnlyList<BackendStatus> BackendStatus => Torch.Backends.Status;
 
     public long CpuBytesAllocated => EmberNative.CpuBytesAllocated;
 
     private static void LoadBackend(string backend)
     {
-        if (!BackendNames.TryGetValue(backend, out DeviceType type))
-        {
-            EmberNative.LoadBackend(Path.GetFullPath(backend));
-            return;
-        }
-        if (EmberNative.IsAvailable(type))
-            return;
-        string file = OperatingSystem.IsWindows() ? $"ember_{backend.ToLowerInvariant()}.dll"
-            : OperatingSystem.IsMacOS() ? $"libember_{backend.ToLowerInvariant()}.dylib"
-            : $"libember_{backend.ToLowerInvariant()}.so";
-        string? directory = Path.GetDirectoryName(EmberNative.LoadedPath ?? "");
-        string path = string.IsNullOrEmpty(directory) ? file : Path.Combine(directory, file);
-        try
-        {
-            EmberNative.LoadBackend(path);
-        }
-        catch (EmberBackendException e)
-        {
-            throw new EmberBackendException($"the '{backend}' backend was requested in AddEmber but could not be loaded from '{path}': {e.Message}", e);
-        }
-        if (!EmberNative.IsAvailable(type))
-            throw new EmberBackendException($"the '{backend}' backend was requested in AddEmber and its plugin '{path}' loaded, but it reports no usable device");
+        if (!Torch.Backends.TryLoad(backend, out BackendStatus status))
+            throw new EmberBackendException($"the '{backend}' backend was requested in AddEmber but could not be loaded from '{status.Path}': {status.Error}");
+        if (BackendNames.TryGetValue(status.Name, out DeviceType type) && !EmberNative.IsAvailable(type))
+            throw new EmberBackendException($"the '{backend}' backend was requested in AddEmber and its plugin '{status.Path}' loaded, but it reports no usable device");
     }
+
+    private static string Describe(IReadOnlyList<BackendStatus> statuses) =>
+        statuses.Count == 0 ? "no plugin was found" : string.Join("; ", statuses.Select(s => s.Loaded ? $"{s.Name}: loaded" : $"{s.Name}: {s.Error}"));
 
     internal static readonly Dictionary<string, DeviceType> BackendNames = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -7,8 +7,9 @@ public static class EmberServiceCollectionExtensions
 {
     /// <summary>
     /// Validates the options, points the native-library resolver at <see cref="EmberOptions.NativePath"/>
-    /// at once, and registers <see cref="IEmberRuntime"/> as a singleton that applies the thread count and
-    /// loads the requested backends when it is first resolved (resolve it at startup to fail fast).
+    /// at once, and registers <see cref="IEmberRuntime"/> as a singleton that applies the thread count,
+    /// loads the requested backends and checks the default device when it is first resolved (resolve it at
+    /// startup to fail fast).
     /// Calling it again refines the same options.
     /// </summary>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
@@ -40,6 +41,8 @@ public static class EmberServiceCollectionExtensions
             else if (!File.Exists(path) && !Directory.Exists(path))
                 problems.Add($"NativePath '{path}' is neither a file nor a directory");
         }
+        if (options.DefaultDevice is { } device && !Device.TryParse(device, out _))
+            problems.Add($"DefaultDevice '{device}' is not a device (expected cpu, cuda, cuda:N, hip, metal)");
         if (options.NumThreads is int threads && threads < 1)
             problems.Add($"NumThreads must be at least 1 (got {threads})");
         foreach (string backend in options.Backends)

@@ -12,8 +12,17 @@ public interface IEmberRuntime
     /// <summary>Size of the engine's thread pool.</summary>
     int NumThreads { get; }
 
+    /// <summary>The device the options chose (<see cref="EmberOptions.DefaultDevice"/>), the CPU by default.</summary>
+    Device DefaultDevice { get; }
+
     /// <summary>Device types with a loaded backend and at least one device; always includes the CPU.</summary>
     IReadOnlyList<DeviceType> AvailableBackends { get; }
+
+    /// <summary>Every usable device: the CPU, then each device of each loaded GPU backend.</summary>
+    IReadOnlyList<Device> Devices { get; }
+
+    /// <summary>Every backend plugin load attempted in this process, with its outcome (<see cref="Torch.Backends.Status"/>).</summary>
+    IReadOnlyList<BackendStatus> BackendStatus { get; }
 
     /// <summary>Bytes currently held by live CPU tensors' storages.</summary>
     long CpuBytesAllocated { get; }

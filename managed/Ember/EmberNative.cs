@@ -10,8 +10,16 @@ namespace Ember;
 /// reports what it provides. Nothing has to be called for plain use: the library is looked up on the
 /// first op, in this order: the path given to <see cref="Configure"/>, the <c>EMBER_NATIVE_PATH</c>
 /// environment variable (a file or a directory), <c>runtimes/{rid}/native</c> under the application's
-/// base directory, the directory of the Ember assembly, then the platform's default search.
+/// base directory (<see cref="AppContext.BaseDirectory"/>: a framework-dependent app's layout), the base
+/// directory itself (a RID-specific, single-file or Native AOT app), then the platform's default search.
+/// <see cref="System.Reflection.Assembly.Location"/> is never used, so single-file and Native AOT apps
+/// resolve the same way. One resolver serves the whole process.
 /// </summary>
+/// <remarks>
+/// Backend plugins (<c>libember_cuda.so</c>, ...) lying beside the loaded library are loaded with it;
+/// one that fails (no driver, a wrong CUDA version) leaves the CPU working and says why in
+/// <see cref="Torch.Backends.Status"/>. Set <c>EMBER_NO_PLUGINS=1</c> to skip that discovery.
+/// </remarks>
 public static unsafe class EmberNative
 {
     /// <summary>Environment variable naming the native library file or the directory that holds it.</summary>
@@ -29,23 +37,29 @@ public static unsafe class EmberNative
         NativeLibrary.SetDllImportResolver(typeof(EmberNative).Assembly, Resolve);
 
     /// <summary>
-    /// Chooses the native library to load: a file, or a directory holding it; null restores the default
-    /// search. Call it before the first tensor op (<c>Ember.Hosting</c>'s <c>AddEmber</c> does).
+    /// Chooses the native library to load: a file, or a directory holding it; null or empty keeps the
+    /// default search. Call it before the first tensor op (<c>Ember.Hosting</c>'s <c>AddEmber</c> does).
+    /// Configuring the same place again is allowed; another place is an error.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The library was already loaded from another place.</exception>
+    /// <exception cref="InvalidOperationException">Another path was configured already, or the library was already loaded from another place.</exception>
     public static void Configure(string? nativePath)
     {
+        if (string.IsNullOrWhiteSpace(nativePath))
+            return;
         lock (s_lock)
         {
-            string? full = string.IsNullOrWhiteSpace(nativePath) ? null : Path.GetFullPath(nativePath);
+            string full = Path.GetFullPath(nativePath);
             if (s_loadedPath is not null)
             {
-                if (full is null || SamePlace(full, s_loadedPath))
+                if (SamePlace(full, s_loadedPath))
                     return;
                 throw new InvalidOperationException(
                     $"the Ember native library is already loaded from '{s_loadedPath}'; it cannot be switched to '{full}'. " +
                     "Configure the native path before the first tensor op.");
             }
+            if (s_configuredPath is not null && !string.Equals(s_configuredPath, full, StringComparison.Ordinal))
+                throw new InvalidOperationException(
+                    $"the Ember native path is already configured as '{s_configuredPath}'; a second configuration asks for '{full}'. One process has one native library.");
             s_configuredPath = full;
         }
     }
@@ -150,7 +164,7 @@ public static unsafe class EmberNative
             throw new DllNotFoundException(
                 $"the Ember native library ({LibraryFileName}) was not found. Tried, in order:{Environment.NewLine}  " +
                 string.Join(Environment.NewLine + "  ", tried) + Environment.NewLine +
-                $"Set {PathVariable} to the library or its directory, or add the runtime package for {RuntimeIdentifier}.");
+                $"Add the runtime package for this platform (dotnet add package {RuntimePackage}), or set {PathVariable} to the library or its directory.");
         }
     }
 
@@ -166,12 +180,6 @@ public static unsafe class EmberNative
             candidates.Add(FileIn(Path.GetFullPath(fromEnvironment), file));
         string baseDirectory = AppContext.BaseDirectory;
         candidates.Add(Path.Combine(baseDirectory, "runtimes", RuntimeIdentifier, "native", file));
-        // Empty in a single-file app, where the base directory below covers it.
-#pragma warning disable IL3000
-        string? assemblyDirectory = Path.GetDirectoryName(typeof(EmberNative).Assembly.Location);
-#pragma warning restore IL3000
-        if (!string.IsNullOrEmpty(assemblyDirectory))
-            candidates.Add(Path.Combine(assemblyDirectory, file));
         candidates.Add(Path.Combine(baseDirectory, file));
         return candidates.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal);
     }
@@ -179,7 +187,11 @@ public static unsafe class EmberNative
     /// <summary>A path names the library itself or a directory that holds it.</summary>
     private static string FileIn(string path, string file) => Directory.Exists(path) ? Path.Combine(path, file) : path;
 
-    private static string RuntimeIdentifier
+    /// <summary>The NuGet package that carries the native library for this platform.</summary>
+    public static string RuntimePackage => "Ember.Runtime." + RuntimeIdentifier;
+
+    /// <summary>The .NET runtime identifier of this process (<c>linux-x64</c>, <c>win-x64</c>, <c>osx-arm64</c>, ...).</summary>
+    public static string RuntimeIdentifier
     {
         get
         {
@@ -219,6 +231,159 @@ public static unsafe class EmberNative
         NativeLayout.Verify();
         s_library = handle;
         s_loadedPath = path;
+        if (path is not null && Environment.GetEnvironmentVariable("EMBER_NO_PLUGINS") != "1")
+            DiscoverPlugins(handle, Path.GetDirectoryName(path)!);
         return handle;
+    }
+
+    // ---- backend plugins ----
+
+    private static readonly List<BackendStatus> s_backends = [];
+
+    /// <summary>The plugin file name of a backend (<c>cuda</c> -> <c>libember_cuda.so</c>).</summary>
+    internal static string PluginFileName(string backend) =>
+        OperatingSystem.IsWindows() ? $"ember_{backend}.dll" : OperatingSystem.IsMacOS() ? $"libember_{backend}.dylib" : $"libember_{backend}.so";
+
+    /// <summary>Loads every <c>libember_*</c> plugin beside the core library, recording each outcome. Runs inside the
+    /// resolver (the first P/Invoke), so it calls the exports directly.</summary>
+    private static void DiscoverPlugins(nint handle, string directory)
+    {
+        string prefix = Path.GetFileNameWithoutExtension(PluginFileName("x"))[..^1];
+        string extension = Path.GetExtension(LibraryFileName);
+        IEnumerable<string> plugins;
+        try
+        {
+            plugins = Directory.EnumerateFiles(directory, prefix + "*" + extension).Order(StringComparer.Ordinal).ToArray();
+        }
+        catch (IOException)
+        {
+            return;
+        }
+        if (!NativeLibrary.TryGetExport(handle, "ember_backend_load", out nint load) || !NativeLibrary.TryGetExport(handle, "ember_last_error", out nint lastError))
+            return;
+        foreach (string plugin in plugins)
+        {
+            string name = Path.GetFileNameWithoutExtension(plugin)[prefix.Length..];
+            string? error = LoadPluginDirect(load, lastError, plugin);
+            s_backends.Add(new BackendStatus(name, plugin, error is null, error));
+        }
+    }
+
+    private static string? LoadPluginDirect(nint load, nint lastError, string path)
+    {
+        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        ember_status status;
+        fixed (byte* p = utf8)
+            status = ((delegate* unmanaged<byte*, ember_status>)load)(p);
+        if (status == ember_status.EMBER_OK)
+            return null;
+        string? message = Marshal.PtrToStringUTF8((nint)((delegate* unmanaged<byte*>)lastError)());
+        return string.IsNullOrEmpty(message) ? $"ember_backend_load returned {status}" : message;
+    }
+
+    /// <summary>Loads a backend by name (looked up beside the core library) or by path, recording the outcome.</summary>
+    internal static BackendStatus LoadBackendRecorded(string nameOrPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nameOrPath);
+        _ = AbiVersion; // loads the core library (and discovers the plugins beside it)
+        lock (s_lock)
+        {
+            bool isPath = nameOrPath.Contains('/') || nameOrPath.Contains('\\') || File.Exists(nameOrPath);
+            string name = isPath ? PluginName(nameOrPath) : nameOrPath.ToLowerInvariant();
+            BackendStatus? previous = s_backends.LastOrDefault(b => b.Name == name && b.Loaded);
+            if (previous is not null)
+                return previous;
+            string path = isPath ? Path.GetFullPath(nameOrPath)
+                : Path.Combine(Path.GetDirectoryName(s_loadedPath ?? "") is { Length: > 0 } dir ? dir : AppContext.BaseDirectory, PluginFileName(name));
+            string? error = null;
+            if (!File.Exists(path))
+                error = $"the plugin '{path}' does not exist (add the package Ember.Runtime.{char.ToUpperInvariant(name[0])}{name[1..]}.{RuntimeIdentifier}, or give the plugin's path)";
+            else
+            {
+                try
+                {
+                    LoadBackend(path);
+                }
+                catch (EmberException e)
+                {
+                    error = e.Message;
+                }
+            }
+            var status = new BackendStatus(name, path, error is null, error);
+            s_backends.Add(status);
+            return status;
+        }
+    }
+
+    private static string PluginName(string path)
+    {
+        string file = Path.GetFileNameWithoutExtension(path);
+        foreach (string prefix in new[] { "libember_", "ember_" })
+        {
+            if (file.StartsWith(prefix, StringComparison.Ordinal))
+                return file[prefix.Length..];
+        }
+        return file;
+    }
+
+    /// <summary>Every plugin load attempted so far, in order.</summary>
+    internal static IReadOnlyList<BackendStatus> BackendAttempts
+    {
+        get
+        {
+            lock (s_lock)
+                return [.. s_backends];
+        }
+    }
+}
+
+/// <summary>The outcome of loading one backend plugin.</summary>
+/// <param name="Name">The backend's name (<c>cuda</c>, <c>hip</c>, <c>metal</c>, or the plugin's file name).</param>
+/// <param name="Path">The plugin file.</param>
+/// <param name="Loaded">Whether it loaded and registered its backend.</param>
+/// <param name="Error">Why it did not, or null.</param>
+public sealed record BackendStatus(string Name, string Path, bool Loaded, string? Error);
+
+public static partial class Torch
+{
+    /// <summary>
+    /// The engine's device backends (<c>torch.backends</c>): the CPU is built in; GPU backends are plugins
+    /// (<c>libember_cuda.so</c>, ...) loaded automatically when they lie beside the core library, or on request
+    /// with <see cref="Load"/>. A plugin that fails to load leaves the CPU working; <see cref="Status"/> says why.
+    /// </summary>
+    public static partial class Backends
+    {
+        /// <summary>
+        /// Loads a backend plugin: a name (<c>"cuda"</c>, <c>"hip"</c>, <c>"metal"</c>: <c>libember_{name}</c> beside the
+        /// core library) or a plugin's path. Loading one that is loaded already does nothing.
+        /// </summary>
+        /// <exception cref="EmberBackendException">The plugin is missing or failed to load; the message says why.</exception>
+        public static BackendStatus Load(string backend)
+        {
+            BackendStatus status = EmberNative.LoadBackendRecorded(backend);
+            if (!status.Loaded)
+                throw new EmberBackendException($"Torch.Backends.Load(\"{backend}\"): {status.Error}");
+            return status;
+        }
+
+        /// <summary>Like <see cref="Load"/>, but returns false instead of throwing; the reason is in <paramref name="status"/>.</summary>
+        public static bool TryLoad(string backend, out BackendStatus status)
+        {
+            status = EmberNative.LoadBackendRecorded(backend);
+            return status.Loaded;
+        }
+
+        /// <summary>Every plugin load attempted in this process (discovered or requested), in order, with its outcome.</summary>
+        public static IReadOnlyList<BackendStatus> Status
+        {
+            get
+            {
+                _ = EmberNative.AbiVersion; // the first query loads the library, and with it the plugins beside it
+                return EmberNative.BackendAttempts;
+            }
+        }
+
+        /// <summary>The device types with a registered backend and at least one device (always includes the CPU).</summary>
+        public static IReadOnlyList<DeviceType> Available => [.. Enum.GetValues<DeviceType>().Where(EmberNative.IsAvailable)];
     }
 }
