@@ -90,6 +90,19 @@ public abstract partial class Module
             SetRegistered(member.Name, value);
     }
 
+    // A field's place in declaration order where metadata tokens exist.
+    private static int MetadataOrder(FieldInfo field)
+    {
+        try
+        {
+            return field.MetadataToken;
+        }
+        catch (InvalidOperationException)
+        {
+            return 0;  // Native AOT keeps no metadata tokens
+        }
+    }
+
     /// <summary>The member fields of a module type, cached per type.</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Module carries DynamicallyAccessedMembers(PublicFields | NonPublicFields), which the trimmer applies to every derived class, so the fields of each class between the runtime type and Module are kept.")]
     [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Same as above: every base class of a module type below Module is itself a module type.")]
@@ -102,8 +115,10 @@ public abstract partial class Module
         var slots = new List<FieldSlot>();
         foreach (Type c in chain)
         {
-            FieldInfo[] fields = c.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly);
-            Array.Sort(fields, (a, b) => a.MetadataToken.CompareTo(b.MetadataToken));
+            // Declaration order is metadata order; a stable sort keeps GetFields' own order where no token
+            // exists (Native AOT), which is declaration order there.
+            FieldInfo[] fields = [.. c.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+                .OrderBy(MetadataOrder)];
             foreach (FieldInfo f in fields)
             {
                 Type ft = f.FieldType;

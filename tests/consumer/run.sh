@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The consumer test (issue 8): packs Ember, Ember.Hosting and Ember.Runtime.{rid} into a local folder feed,
 # creates a new console project in a temporary folder outside the repository, adds the packages from that
-# feed, builds and runs a small training program, and checks its output. It prints the time from launch
+# feed, builds and runs a small training program, and checks its output; then publishes and runs the same
+# program with Native AOT. It prints the time from launch
 # to the first tensor op and the runtime package's size, and fails when that package is over 40 MB.
 #   tests/consumer/run.sh [NATIVE_LIB_DIR]     (./build.sh test runs it with build/native/lib)
 set -euo pipefail
@@ -58,6 +59,18 @@ printf '%s\n' "$out" | sed 's/^/  | /'
 first_ms="$(printf '%s\n' "$out" | sed -n 's/^first op at \([0-9]*\) ms.*/\1/p')"
 printf '%s\n' "$out" | grep -q '^consumer ok$' || fail "the program did not report success"
 printf '%s\n' "$out" | grep -q "runtimes/$RID/native/libember.so" || fail "the native library was not loaded from the package's runtimes folder"
+
+# The same program as a Native AOT app: no JIT, no Assembly.Location, trimmed reflection (the module
+# registration must still find Sequential's layers).
+say "publishing the same app with Native AOT"
+(
+  cd "$APP"
+  dotnet publish -c Release -r "$RID" -p:PublishAot=true -p:CppCompilerAndLinker=gcc -o "$WORK/aot" \
+    -nologo -v quiet -clp:ErrorsOnly >/dev/null
+) || fail "the Native AOT publish failed (it needs gcc and the ILCompiler package from NuGet)"
+aot_out="$("$WORK/aot/ConsumerApp" 2>&1)" || { printf '%s\n' "$aot_out"; fail "the Native AOT app exited with an error"; }
+printf '%s\n' "$aot_out" | grep -q '^consumer ok$' || { printf '%s\n' "$aot_out"; fail "the Native AOT app did not report success"; }
+say "Native AOT app: $(printf '%s\n' "$aot_out" | grep -m1 -i loss || echo ok)"
 
 pkg="$FEED/Ember.Runtime.$RID.$VERSION.nupkg"
 pkg_bytes=$(stat -c %s "$pkg")
