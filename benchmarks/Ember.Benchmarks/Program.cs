@@ -1,5 +1,8 @@
 using Ember;
 using Ember.Benchmarks;
+using Ember.Data;
+using Ember.NN;
+using Ember.Optim;
 
 // Managed call-to-result benchmarks: what a C# caller pays, P/Invoke and handle included.
 int threads = 2;
@@ -44,4 +47,48 @@ using (var b = Torch.Ones(1).RequiresGrad_())
         using var y = s.Sum();
         y.Backward();
     });
+}
+
+// The seed MLP's training step (Flatten, 784-512-512-10 with ReLU, cross-entropy, SGD lr 1e-3, batch 64) on
+// batches already in memory, and 100 such steps fed by a shuffling DataLoader with one worker: the loader
+// must keep the step busy (issue 6: within 5 % of the steps alone).
+{
+    Torch.ManualSeed(0);
+    const int batches = 100;
+    using var images = Torch.Rand([batches * 64L, 1, 28, 28]);
+    using var scaled = Torch.Rand([batches * 64L]) * 10;
+    using var labels = scaled.To(DType.Int64);
+    using var model = new Sequential(new Flatten(), new Linear(784, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, 10));
+    using var lossFn = new CrossEntropyLoss();
+    using var sgd = new SGD(model.Parameters(), lr: 1e-3);
+    var ready = Enumerable.Range(0, batches)
+        .Select(i => (X: images.Narrow(0, i * 64L, 64).Contiguous(), Y: labels.Narrow(0, i * 64L, 64).Contiguous()))
+        .ToArray();
+    void Step(Tensor x, Tensor y)
+    {
+        using var scope = Torch.NewScope();
+        Tensor loss = lossFn.Call(model.Call(x), y);
+        sgd.ZeroGrad();
+        loss.Backward();
+        sgd.Step();
+    }
+    int next = 0;
+    Harness.Run("mlp_step_sgd_b64", "ms", 50, () => { var (x, y) = ready[next++ % batches]; Step(x, y); });
+    Harness.Run("mlp_100_steps_ready", "ms", 1, () => { foreach (var (x, y) in ready) Step(x, y); });
+    using var dataset = new TensorDataset(images, labels);
+    using var loader = DataLoader.Create(dataset, batchSize: 64, shuffle: true, numWorkers: 1);
+    Harness.Run("mlp_100_steps_loader", "ms", 1, () =>
+    {
+        foreach (Tensor[] batch in loader)
+        {
+            Step(batch[0], batch[1]);
+            foreach (Tensor t in batch)
+                t.Dispose();
+        }
+    });
+    foreach (var (x, y) in ready)
+    {
+        x.Dispose();
+        y.Dispose();
+    }
 }
