@@ -5,16 +5,6 @@ namespace Ember.Tests;
 [NonParallelizable]
 public class LifetimeTests
 {
-    // The engine's byte count once the finalizer thread has released what earlier tests left to the GC,
-    // so that it cannot move under a test's feet.
-    private static long SettledBytes()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return EmberNative.CpuBytesAllocated;
-    }
-
     [Test]
     public void UseAfterDisposeThrowsAClearObjectDisposedException()
     {
@@ -33,7 +23,7 @@ public class LifetimeTests
     [Test]
     public void DisposingFreesNativeMemoryAtOnce()
     {
-        long before = SettledBytes();
+        long before = AutogradTestUtil.SettledNativeBytes();
         var t = Torch.Zeros(1000, 1000);
         Assert.That(EmberNative.CpuBytesAllocated - before, Is.GreaterThanOrEqualTo(4_000_000));
         t.Dispose();
@@ -43,7 +33,7 @@ public class LifetimeTests
     [Test]
     public void AViewKeepsItsStorageAliveAfterTheBaseIsDisposed()
     {
-        long before = SettledBytes();
+        long before = AutogradTestUtil.SettledNativeBytes();
         var a = Torch.Arange(6.0);
         var v = a.Slice(0, 2, 4);
         a.Dispose();
@@ -55,7 +45,7 @@ public class LifetimeTests
     [Test]
     public void ScopeDisposesWhatWasCreatedInsideIt()
     {
-        long before = SettledBytes();
+        long before = AutogradTestUtil.SettledNativeBytes();
         Tensor a, b;
         using (var scope = Torch.NewScope())
         {
