@@ -163,19 +163,14 @@ void dispatch(int32_t dtype, const char* op, F&& f) {
 // Only the floating dtypes, for ops defined on them alone.
 template <class F>
 void dispatch_float(int32_t dtype, const char* op, F&& f) {
-  switch (dtype) {
-    case EMBER_FLOAT32:
-      return f(Tag<float>{});
-    case EMBER_FLOAT64:
-      return f(Tag<double>{});
-    case EMBER_FLOAT16:
-      return f(Tag<__half>{});
-    case EMBER_BFLOAT16:
-      return f(Tag<__nv_bfloat16>{});
-    default:
-      fail(EMBER_ERROR_DTYPE,
-           std::string(op) + ": cuda kernel takes floating dtypes, got " + dtype_name(dtype));
-  }
+  dispatch(dtype, op, [&](auto tag) {
+    if constexpr (is_floating_v<typename decltype(tag)::type>) {
+      f(tag);
+    } else {
+      fail(EMBER_ERROR_DTYPE, std::string(op) + ": cuda kernel takes floating dtypes, got " +
+                                  dtype_name(dtype));
+    }
+  });
 }
 
 constexpr int kThreads = 256;
