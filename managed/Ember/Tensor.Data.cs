@@ -56,8 +56,45 @@ public unsafe partial class Tensor
     /// <summary>A copy on the host (<c>Tensor.cpu()</c>).</summary>
     public Tensor Cpu() => To(Device.CPU);
 
+    /// <summary>
+    /// A tensor on the given device (<c>Tensor.to(device, non_blocking)</c>). With <paramref name="nonBlocking"/>, a
+    /// contiguous tensor in pinned memory (<see cref="PinMemory"/>) is uploaded on the current stream without waiting
+    /// for the copy: GPU work queued after it sees the data, and the pinned block is not reused before the copy is done.
+    /// Anything else copies as <see cref="To(Device)"/> does.
+    /// </summary>
+    public Tensor To(Device device, bool nonBlocking)
+    {
+        if (!nonBlocking)
+            return To(device);
+        ember_tensor r;
+        return Derivatives.To(Wrap(NativeMethods.ember_to_device_async(Handle, device.ToNative(), &r), r, this), this);
+    }
+
     /// <summary>A copy on a GPU (<c>Tensor.cuda()</c>); needs the CUDA backend (see <see cref="Torch.Cuda"/>).</summary>
-    public Tensor Cuda(int device = 0) => To(Ember.Device.Cuda(device));
+    public Tensor Cuda(int device = 0, bool nonBlocking = false) => To(Ember.Device.Cuda(device), nonBlocking);
+
+    /// <summary>
+    /// A copy of this CPU tensor in page-locked (pinned) host memory, which GPUs read asynchronously
+    /// (<c>Tensor.pin_memory()</c>); this tensor itself when it is pinned already. Needs a loaded GPU backend.
+    /// </summary>
+    public Tensor PinMemory() { ember_tensor r; return Derivatives.To(Wrap(NativeMethods.ember_pin_memory(Handle, &r), r, this), this); }
+
+    /// <summary>True when the tensor lives in pinned host memory (<c>Tensor.is_pinned()</c>).</summary>
+    public bool IsPinned
+    {
+        get
+        {
+            int pinned;
+            Check(NativeMethods.ember_tensor_is_pinned(Handle, &pinned), this);
+            return pinned != 0;
+        }
+    }
+
+    /// <summary>
+    /// Marks this GPU tensor as used on <paramref name="stream"/> too (<c>Tensor.record_stream</c>): when it is
+    /// disposed, its memory is not reused before the work queued on that stream by then has finished.
+    /// </summary>
+    public void RecordStream(CudaStream stream) => Errors.Check(NativeMethods.ember_tensor_record_stream(Handle, stream.Handle));
 
     /// <summary>A copy with its own storage (<c>Tensor.clone()</c>).</summary>
     public Tensor Clone() { ember_tensor r; return Derivatives.Clone(Wrap(NativeMethods.ember_clone(Handle, &r), r, this), this); }

@@ -31,6 +31,42 @@ public static partial class Torch
         /// </summary>
         public static void Synchronize(int device = 0) => Errors.Check(NativeMethods.ember_device_synchronize(Device.Cuda(device).ToNative()));
 
+        /// <summary>The calling thread's current stream on a GPU (<c>torch.cuda.current_stream</c>).</summary>
+        public static CudaStream CurrentStream(int device = 0)
+        {
+            ember_stream s;
+            Errors.Check(NativeMethods.ember_stream_get_current(Device.Cuda(device).ToNative(), &s));
+            return CudaStream.Borrow(Device.Cuda(device), s);
+        }
+
+        /// <summary>
+        /// Makes <paramref name="stream"/> the calling thread's current stream on its device until the returned scope
+        /// is disposed (<c>with torch.cuda.stream(s)</c>): the thread's ops on that device then queue on it. The
+        /// current stream belongs to the thread, so dispose the scope on the thread that made it.
+        /// </summary>
+        public static IDisposable UseStream(CudaStream stream)
+        {
+            CudaStream previous = CurrentStream(stream.Device.Index);
+            SetCurrentStream(stream);
+            return new StreamScope(previous);
+        }
+
+        private static void SetCurrentStream(CudaStream stream) =>
+            Errors.Check(NativeMethods.ember_stream_set_current(stream.Device.ToNative(), stream.Handle));
+
+        private sealed class StreamScope(CudaStream previous) : IDisposable
+        {
+            private bool _done;
+
+            public void Dispose()
+            {
+                if (_done)
+                    return;
+                _done = true;
+                SetCurrentStream(previous);
+            }
+        }
+
         /// <summary>The caching allocator's counters of a GPU.</summary>
         public static MemoryStats MemoryStats(int device = 0) => Torch.MemoryStats(Device.Cuda(device));
 

@@ -148,6 +148,35 @@ TEST(CApi, FromDataAndCopyToHost) {
   EXPECT_EQ(ember_from_data(nullptr, 0, zero, 2, EMBER_FLOAT32, none.out()), EMBER_OK);
 }
 
+TEST(CApi, FromBlobSharesMemoryUntilTheLastViewIsGone) {
+  float data[6] = {1, 2, 3, 4, 5, 6};
+  int released = 0;
+  auto release = [](void* ctx) { ++*static_cast<int*>(ctx); };
+  const int64_t sizes[] = {2, 3};
+  ember_tensor t = nullptr;
+  ASSERT_EQ(ember_from_blob(data, sizeof data, sizes, 2, EMBER_FLOAT32, release, &released, &t),
+            EMBER_OK);
+  void* p = nullptr;
+  ASSERT_EQ(ember_tensor_data_ptr(t, &p), EMBER_OK);
+  EXPECT_EQ(p, data) << "no copy";
+  ember_tensor view = nullptr;
+  ASSERT_EQ(ember_transpose(t, 0, 1, &view), EMBER_OK);
+  ASSERT_EQ(ember_tensor_release(t), EMBER_OK);
+  EXPECT_EQ(released, 0) << "the view still holds the memory";
+  data[1] = 20;  // the caller's writes show through the view
+  float back[6];
+  ASSERT_EQ(ember_copy_to_host(view, back, sizeof back), EMBER_OK);
+  EXPECT_EQ(back[2], 20);  // transposed: element (1, 0) of the view is data[1]
+  ASSERT_EQ(ember_tensor_release(view), EMBER_OK);
+  EXPECT_EQ(released, 1);
+
+  ember_tensor out = kSentinel;
+  expect_failure(ember_from_blob(data, 20, sizes, 2, EMBER_FLOAT32, release, &released, &out),
+                 EMBER_ERROR_INVALID_ARGUMENT, {"from_blob", "20 bytes", "float32", "[2, 3]"});
+  EXPECT_EQ(out, kSentinel);
+  EXPECT_EQ(released, 1) << "a failed call keeps nothing and releases nothing";
+}
+
 TEST(CApi, RetainRelease) {
   Handle t = from({1}, {1});
   ember_tensor copy = kSentinel;

@@ -126,6 +126,14 @@ EMBER_API ember_status ember_device_memory_stats(ember_device device, ember_memo
 EMBER_API ember_status ember_device_reset_peak_memory(ember_device device);
 EMBER_API ember_status ember_device_empty_cache(ember_device device);
 
+/* Backend settings, PyTorch's torch.backends flags, by name: "cuda.matmul.allow_tf32" (default 0),
+ * "cuda.matmul.allow_fp16_reduced_precision_reduction" (1),
+ * "cuda.matmul.allow_bf16_reduced_precision_reduction" (1), "cudnn.enabled" (1),
+ * "cudnn.benchmark" (0), "cudnn.deterministic" (0), "cudnn.allow_tf32" (1). They hold for every
+ * backend, loaded now or later. An unknown name is EMBER_ERROR_INVALID_ARGUMENT. */
+EMBER_API ember_status ember_set_backend_option(const char* name, int64_t value);
+EMBER_API ember_status ember_get_backend_option(const char* name, int64_t* out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped on every incompatible change of the structs below. */
-#define EMBER_PLUGIN_API_VERSION 2
+#define EMBER_PLUGIN_API_VERSION 3
 
 #if defined(_WIN32)
 #define EMBER_PLUGIN_EXPORT __declspec(dllexport)
@@ -66,6 +66,43 @@ typedef struct ember_backend {
   ember_status (*memory_stats)(void* ctx, int32_t device_index, ember_memory_stats* out);
   ember_status (*empty_cache)(void* ctx, int32_t device_index);
   ember_status (*reset_peak_memory)(void* ctx, int32_t device_index);
+  /* Optional (NULL: the backend has no settings). A setting of ember_set_backend_option, e.g.
+   * "cuda.matmul.allow_tf32"; the engine checks names and sends every setting once at registration
+   * and again whenever it changes. A backend ignores names it has no use for. */
+  ember_status (*set_option)(void* ctx, const char* name, int64_t value);
+
+  /* Streams and events (optional: all NULL when the backend has none). Streams and events are
+   * the backend's opaque handles; the NULL stream is the device's default stream. The current
+   * stream belongs to the calling thread and device: that thread's kernels, copies and
+   * allocations go to it. */
+  ember_status (*stream_create)(void* ctx, int32_t device_index, int32_t priority, void** out);
+  ember_status (*stream_destroy)(void* ctx, int32_t device_index, void* stream);
+  ember_status (*set_current_stream)(void* ctx, int32_t device_index, void* stream);
+  ember_status (*current_stream)(void* ctx, int32_t device_index, void** out);
+  ember_status (*stream_synchronize)(void* ctx, int32_t device_index, void* stream);
+  /* *done = 1 when all work queued on the stream (or recorded by the event) has finished. */
+  ember_status (*stream_query)(void* ctx, int32_t device_index, void* stream, int32_t* done);
+  /* Work queued on stream after this call waits for the event's recorded work. */
+  ember_status (*stream_wait_event)(void* ctx, int32_t device_index, void* stream, void* event);
+  ember_status (*event_create)(void* ctx, int32_t device_index, int32_t enable_timing, void** out);
+  ember_status (*event_destroy)(void* ctx, int32_t device_index, void* event);
+  ember_status (*event_record)(void* ctx, int32_t device_index, void* event, void* stream);
+  ember_status (*event_synchronize)(void* ctx, int32_t device_index, void* event);
+  ember_status (*event_query)(void* ctx, int32_t device_index, void* event, int32_t* done);
+  ember_status (*event_elapsed_ms)(void* ctx, int32_t device_index, void* start, void* end,
+                                   float* out);
+  /* The allocation at ptr is used on stream too: its memory is not handed out again until the
+   * work queued there by then has finished (PyTorch's record_stream). */
+  ember_status (*record_stream)(void* ctx, int32_t device_index, void* ptr, void* stream);
+
+  /* Page-locked host memory (optional: all NULL when the backend has none), which the device
+   * reads asynchronously. host_deallocate may hold a block back until copies queued from it have
+   * finished. copy_host_to_device_async queues a copy from such memory on the current stream and
+   * returns at once. */
+  void* (*host_allocate)(void* ctx, int64_t nbytes);
+  void (*host_deallocate)(void* ctx, void* ptr);
+  ember_status (*copy_host_to_device_async)(void* ctx, int32_t device_index, void* dst,
+                                            const void* src, int64_t nbytes);
 } ember_backend;
 
 /* Up to this many dims in a kernel tensor. */

@@ -51,6 +51,14 @@ EMBER_API ember_status ember_randn(const int64_t* sizes, int32_t ndim, int32_t d
 /* A new contiguous CPU tensor holding a copy of nbytes bytes of row-major data. */
 EMBER_API ember_status ember_from_data(const void* data, int64_t nbytes, const int64_t* sizes,
                                        int32_t ndim, int32_t dtype, ember_tensor* out);
+/* A CPU tensor over memory the caller owns, without a copy (torch.from_numpy): data (row-major,
+ * nbytes bytes, exactly what sizes and dtype need) must stay valid and in place until
+ * release(ctx) is called, once, when the last tensor and view over it is gone; release may be
+ * NULL. On failure nothing is kept and release is not called. */
+typedef void (*ember_release_fn)(void* ctx);
+EMBER_API ember_status ember_from_blob(void* data, int64_t nbytes, const int64_t* sizes,
+                                       int32_t ndim, int32_t dtype, ember_release_fn release,
+                                       void* ctx, ember_tensor* out);
 
 /* ---- copies and casts ---- */
 /* Copies src into dst (broadcasting src, casting to dst's dtype, across devices). */
@@ -59,6 +67,14 @@ EMBER_API ember_status ember_copy_(ember_tensor dst, ember_tensor src);
 EMBER_API ember_status ember_copy_to_host(ember_tensor t, void* dst, int64_t nbytes);
 EMBER_API ember_status ember_to_dtype(ember_tensor t, int32_t dtype, ember_tensor* out);
 EMBER_API ember_status ember_to_device(ember_tensor t, ember_device device, ember_tensor* out);
+/* As ember_to_device; a contiguous tensor in pinned host memory uploads on the device's current
+ * stream without waiting for the copy (PyTorch's non_blocking=True). */
+EMBER_API ember_status ember_to_device_async(ember_tensor t, ember_device device,
+                                             ember_tensor* out);
+/* A copy of a CPU tensor in page-locked host memory (t itself, retained, when already pinned);
+ * needs a loaded GPU backend. */
+EMBER_API ember_status ember_pin_memory(ember_tensor t, ember_tensor* out);
+EMBER_API ember_status ember_tensor_is_pinned(ember_tensor t, int32_t* out);
 EMBER_API ember_status ember_clone(ember_tensor t, ember_tensor* out);
 /* Returns t itself (a new reference) when it is already contiguous. */
 EMBER_API ember_status ember_contiguous(ember_tensor t, ember_tensor* out);
@@ -85,8 +101,7 @@ EMBER_API ember_status ember_unsqueeze(ember_tensor t, int32_t dim, ember_tensor
 EMBER_API ember_status ember_slice(ember_tensor t, int32_t dim, int64_t start, int64_t end,
                                    int64_t step, ember_tensor* out);
 /* Removes dim, keeping the given index along it. */
-EMBER_API ember_status ember_select(ember_tensor t, int32_t dim, int64_t index,
-                                    ember_tensor* out);
+EMBER_API ember_status ember_select(ember_tensor t, int32_t dim, int64_t index, ember_tensor* out);
 
 #ifdef __cplusplus
 }

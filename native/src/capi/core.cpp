@@ -60,6 +60,14 @@ EMBER_API ember_status ember_device_empty_cache(ember_device device) {
                      [&](const char* op) { empty_cache(capi::device_arg(op, device)); });
 }
 
+EMBER_API ember_status ember_set_backend_option(const char* name, int64_t value) {
+  return capi::guard("set_backend_option", [&](const char*) { set_backend_option(name, value); });
+}
+
+EMBER_API ember_status ember_get_backend_option(const char* name, int64_t* out) {
+  return capi::get("get_backend_option", out, [&](const char*) { return backend_option(name); });
+}
+
 EMBER_API ember_status ember_manual_seed(uint64_t seed) {
   return capi::guard("manual_seed", [&](const char*) { default_generator().manual_seed(seed); });
 }

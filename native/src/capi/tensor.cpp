@@ -186,6 +186,29 @@ EMBER_API ember_status ember_from_data(const void* data, int64_t nbytes, const i
   });
 }
 
+EMBER_API ember_status ember_from_blob(void* data, int64_t nbytes, const int64_t* sizes,
+                                       int32_t ndim, int32_t dtype, ember_release_fn release,
+                                       void* ctx, ember_tensor* out) {
+  return capi::make("from_blob", out, [&](const char* op) {
+    DimVector shape = capi::sizes_arg(op, sizes, ndim);
+    const DType dt = capi::dtype_arg(op, dtype);
+    const int64_t need = nbytes_of(shape, dt);
+    EMBER_CHECK(nbytes == need, EMBER_ERROR_INVALID_ARGUMENT, op, ": ", nbytes,
+                " bytes given for a ", dtype_name(dt), " tensor of sizes ", shape, ", which holds ",
+                need < 0 ? "more than 2^63" : std::to_string(need), " bytes");
+    if (need > 0 && data == nullptr) capi::null_argument(op, "data");
+    // Strides of a row-major layout; the storage takes over the release from here on.
+    DimVector strides(shape.size());
+    int64_t step = 1;
+    for (size_t d = shape.size(); d-- > 0;) {
+      strides[d] = step;
+      step *= shape[d];
+    }
+    auto storage = Ref<Storage>::make(data, nbytes, Device{}, release, ctx);
+    return Tensor::make(std::move(storage), std::move(shape), std::move(strides), 0, dt);
+  });
+}
+
 // ---- copies and casts ----
 
 EMBER_API ember_status ember_copy_(ember_tensor dst, ember_tensor src) {
@@ -216,6 +239,22 @@ EMBER_API ember_status ember_to_device(ember_tensor t, ember_device device, embe
   return capi::make("to_device", out, [&](const char* op) {
     return ops::to_device(In(op, t), capi::device_arg(op, device));
   });
+}
+
+EMBER_API ember_status ember_to_device_async(ember_tensor t, ember_device device,
+                                             ember_tensor* out) {
+  return capi::make("to_device_async", out, [&](const char* op) {
+    return ops::to_device(In(op, t), capi::device_arg(op, device), true);
+  });
+}
+
+EMBER_API ember_status ember_pin_memory(ember_tensor t, ember_tensor* out) {
+  return capi::make("pin_memory", out, [&](const char* op) { return ops::pin_memory(In(op, t)); });
+}
+
+EMBER_API ember_status ember_tensor_is_pinned(ember_tensor t, int32_t* out) {
+  return capi::get("tensor_is_pinned", out,
+                   [&](const char* op) { return In(op, t)->storage()->pinned() ? 1 : 0; });
 }
 
 EMBER_API ember_status ember_clone(ember_tensor t, ember_tensor* out) {

@@ -32,6 +32,26 @@ const char* type_name(DeviceType t) {
   return "unknown";
 }
 
+// A backend's page-locked host memory, seen as an Allocator of CPU storage.
+class PinnedAllocator final : public Allocator {
+ public:
+  explicit PinnedAllocator(const ember_backend& table) : table_(table) {}
+  void* allocate(int64_t nbytes) override {
+    void* p = table_.host_allocate(table_.ctx, nbytes);
+    EMBER_CHECK(p != nullptr || nbytes == 0, EMBER_ERROR_OUT_OF_MEMORY,
+                "out of memory: cannot allocate ", nbytes, " bytes of pinned host memory (",
+                table_.name ? table_.name : "backend", ")");
+    return p;
+  }
+  void deallocate(void* p, int64_t) noexcept override {
+    if (p != nullptr) table_.host_deallocate(table_.ctx, p);
+  }
+  bool pinned() const noexcept override { return true; }
+
+ private:
+  const ember_backend& table_;
+};
+
 class PluginBackend;
 
 // One device of a plugin backend, seen as an Allocator.
@@ -53,9 +73,13 @@ class PluginBackend {
     const int32_t count = std::max(table_.device_count(table_.ctx), 0);
     for (int32_t i = 0; i < count; ++i)
       allocators_.push_back(std::make_unique<PluginAllocator>(*this, i));
+    if (table_.host_allocate != nullptr && table_.host_deallocate != nullptr)
+      pinned_ = std::make_unique<PinnedAllocator>(table_);
   }
 
   DeviceType type() const { return static_cast<DeviceType>(table_.device_type); }
+  // Null when the backend has no page-locked host memory.
+  Allocator* pinned() { return pinned_.get(); }
   const ember_backend& table() const { return table_; }
   const std::string& name() const { return name_; }
   int32_t count() const { return static_cast<int32_t>(allocators_.size()); }
@@ -69,6 +93,7 @@ class PluginBackend {
   ember_backend table_;
   std::string name_;
   std::vector<std::unique_ptr<PluginAllocator>> allocators_;
+  std::unique_ptr<PinnedAllocator> pinned_;
 };
 
 void* PluginAllocator::allocate(int64_t nbytes) {
@@ -89,6 +114,31 @@ std::array<std::atomic<PluginBackend*>, kNumDeviceTypes> g_backends{};
 std::mutex g_register_mutex;
 std::mutex g_load_mutex;
 std::vector<void*> g_loaded;  // dlopen handles of registered plugins
+
+// Backend settings, with PyTorch's defaults for torch.backends.*; guarded by g_register_mutex.
+struct Option {
+  const char* name;
+  int64_t value;
+};
+std::array<Option, 7> g_options = {{
+    {"cuda.matmul.allow_tf32", 0},
+    {"cuda.matmul.allow_fp16_reduced_precision_reduction", 1},
+    {"cuda.matmul.allow_bf16_reduced_precision_reduction", 1},
+    {"cudnn.enabled", 1},
+    {"cudnn.benchmark", 0},
+    {"cudnn.deterministic", 0},
+    {"cudnn.allow_tf32", 1},
+}};
+
+Option& find_option(const char* name) {
+  EMBER_CHECK(name != nullptr, EMBER_ERROR_INVALID_ARGUMENT, "backend option: name is NULL");
+  for (Option& o : g_options)
+    if (std::strcmp(o.name, name) == 0) return o;
+  std::string known;
+  for (const Option& o : g_options) known += std::string(known.empty() ? "" : ", ") + o.name;
+  EMBER_FAIL(EMBER_ERROR_INVALID_ARGUMENT, "backend option: unknown name '", name,
+             "' (known: ", known, ")");
+}
 
 PluginBackend* find_backend(DeviceType t) {
   const int i = static_cast<int>(t);
@@ -183,6 +233,24 @@ Allocator& device_allocator(Device d) {
   return backend_of("empty", d).allocator(d.index);
 }
 
+Allocator& pinned_host_allocator(const char* op) {
+  for (int t = 1; t < kNumDeviceTypes; ++t) {
+    PluginBackend* b = find_backend(static_cast<DeviceType>(t));
+    if (b != nullptr && b->pinned() != nullptr) return *b->pinned();
+  }
+  EMBER_FAIL(EMBER_ERROR_DEVICE, op,
+             ": pinned host memory needs a GPU backend, and none that offers it is loaded");
+}
+
+bool copy_to_device_async(void* dst, Device dst_device, const void* src, int64_t nbytes) {
+  PluginBackend& b = backend_of("copy", dst_device);
+  if (b.table().copy_host_to_device_async == nullptr) return false;
+  if (nbytes == 0) return true;
+  check_copy(b.table().copy_host_to_device_async(b.table().ctx, dst_device.index, dst, src, nbytes),
+             b, "asynchronous host-to-device copy", nbytes, Device{}, dst_device);
+  return true;
+}
+
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, int64_t nbytes) {
   if (nbytes == 0) return;
   if (dst_device.is_cpu() && src_device.is_cpu()) {
@@ -262,6 +330,30 @@ void empty_cache(Device d) {
   });
 }
 
+const ember_backend& backend_table(const char* op, Device d) {
+  EMBER_CHECK(d.type != DeviceType::CPU, EMBER_ERROR_DEVICE, op,
+              ": the CPU has no streams or events (they belong to GPU devices)");
+  return backend_of(op, d).table();
+}
+
+void set_backend_option(const char* name, int64_t value) {
+  std::lock_guard<std::mutex> lock(g_register_mutex);
+  Option& o = find_option(name);
+  for (int t = 1; t < kNumDeviceTypes; ++t) {
+    PluginBackend* b = find_backend(static_cast<DeviceType>(t));
+    if (b == nullptr || b->table().set_option == nullptr) continue;
+    EMBER_CHECK(b->table().set_option(b->table().ctx, name, value) == EMBER_OK, EMBER_ERROR_BACKEND,
+                "backend option '", name, "' = ", value, ": ", b->name(),
+                " refused it: ", b->last_error());
+  }
+  o.value = value;
+}
+
+int64_t backend_option(const char* name) {
+  std::lock_guard<std::mutex> lock(g_register_mutex);
+  return find_option(name).value;
+}
+
 std::string backend_name(DeviceType type) {
   const PluginBackend* b = find_backend(type);
   return b ? b->name() : type_name(type);
@@ -292,6 +384,13 @@ void register_backend(const ember_backend& backend) {
                " backend is already registered (", existing->name(), ")");
   }
   auto b = std::make_unique<PluginBackend>(backend);
+  if (backend.set_option != nullptr) {
+    for (const Option& o : g_options) {
+      EMBER_CHECK(backend.set_option(backend.ctx, o.name, o.value) == EMBER_OK, EMBER_ERROR_BACKEND,
+                  "register_backend: ", b->name(), " refused option '", o.name, "' = ", o.value,
+                  ": ", b->last_error());
+    }
+  }
   g_backends[static_cast<size_t>(t)].store(b.release(), std::memory_order_release);
 }
 

@@ -27,6 +27,11 @@ void fill_(const Tensor& t, Scalar value);
 void copy_(const Tensor& dst, const Tensor& src);
 Tensor to_dtype(const Tensor& t, DType dtype);
 Tensor to_device(const Tensor& t, Device device);
+// With non_blocking, a contiguous tensor in pinned host memory is uploaded on the device's current
+// stream without waiting (the result is ready in stream order); anything else copies as above.
+Tensor to_device(const Tensor& t, Device device, bool non_blocking);
+// A copy of CPU tensor t in page-locked host memory (t itself when it is pinned already).
+Tensor pin_memory(const Tensor& t);
 Tensor clone(const Tensor& t);
 Tensor contiguous(const Tensor& t);
 
@@ -46,8 +51,9 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index);
 enum class BinaryOp { Add, Sub, Mul, Div };
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
 Tensor binary_scalar(BinaryOp op, const Tensor& a, Scalar b);
-Tensor binary_rscalar(BinaryOp op, Scalar a, const Tensor& b);  // a (op) b with the scalar on the left
-void binary_(BinaryOp op, const Tensor& a, const Tensor& b);    // a = a (op) b, bumps a's version
+Tensor binary_rscalar(BinaryOp op, Scalar a,
+                      const Tensor& b);  // a (op) b with the scalar on the left
+void binary_(BinaryOp op, const Tensor& a, const Tensor& b);  // a = a (op) b, bumps a's version
 void binary_scalar_(BinaryOp op, const Tensor& a, Scalar b);
 
 enum class UnaryOp { Neg, Exp, Log };

@@ -86,6 +86,34 @@ Tensor to_device(const Tensor& t, Device device) {
   return out;
 }
 
+Tensor to_device(const Tensor& t, Device device, bool non_blocking) {
+  if (!non_blocking || !t->device().is_cpu() || device.is_cpu() || !t->storage()->pinned() ||
+      !t->is_contiguous())
+    return to_device(t, device);
+  check_device("to", device);
+  Tensor out = empty(t->sizes(), t->dtype(), device);
+  if (!copy_to_device_async(out->data(), device, t->data(), nbytes(out)))
+    copy_across_devices(out, t);
+  return out;
+}
+
+Tensor pin_memory(const Tensor& t) {
+  EMBER_CHECK(t->device().is_cpu(), EMBER_ERROR_DEVICE, "pin_memory: the tensor is on ",
+              device_name(t->device()), "; only CPU tensors can be pinned");
+  if (t->storage()->pinned()) return t;
+  Allocator& pinned = pinned_host_allocator("pin_memory");
+  auto storage = Ref<Storage>::make(nbytes(t), Device{}, pinned);
+  DimVector strides(static_cast<int64_t>(t->sizes().size()));
+  int64_t step = 1;
+  for (int64_t d = static_cast<int64_t>(t->sizes().size()) - 1; d >= 0; --d) {
+    strides[d] = step;
+    step *= t->sizes()[d];
+  }
+  Tensor out = Tensor::make(std::move(storage), t->sizes(), std::move(strides), 0, t->dtype());
+  if (out->numel() > 0) copy_stub("pin_memory", Device{}, out, t);
+  return out;
+}
+
 Tensor clone(const Tensor& t) {
   Tensor out = empty(t->sizes(), t->dtype(), t->device());
   if (out->numel() > 0) copy_stub("clone", t->device(), out, t);

@@ -166,6 +166,20 @@ void cpu_empty_cache() { cpu_allocator_impl().empty_cache(); }
 Storage::Storage(int64_t nbytes, Device device, Allocator& allocator)
     : data_(allocator.allocate(nbytes)), nbytes_(nbytes), device_(device), allocator_(&allocator) {}
 
-Storage::~Storage() { allocator_->deallocate(data_, nbytes_); }
+Storage::Storage(void* data, int64_t nbytes, Device device, Release release, void* ctx) noexcept
+    : data_(data),
+      nbytes_(nbytes),
+      device_(device),
+      allocator_(nullptr),
+      release_(release),
+      release_ctx_(ctx) {}
+
+Storage::~Storage() {
+  if (allocator_ != nullptr) {
+    allocator_->deallocate(data_, nbytes_);
+  } else if (release_ != nullptr) {
+    release_(release_ctx_);
+  }
+}
 
 }  // namespace ember

@@ -16,6 +16,8 @@ class Allocator {
   virtual ~Allocator() = default;
   virtual void* allocate(int64_t nbytes) = 0;  // throws Error(EMBER_ERROR_OUT_OF_MEMORY) on failure
   virtual void deallocate(void* p, int64_t nbytes) noexcept = 0;
+  // True for page-locked host memory, which devices copy from asynchronously.
+  virtual bool pinned() const noexcept { return false; }
 };
 
 // The 64-byte-aligned CPU allocator; counts live bytes for ember_cpu_bytes_allocated. Freed large
@@ -30,11 +32,16 @@ class Storage final : public RefCounted {
  public:
   // Allocates nbytes on device through allocator.
   Storage(int64_t nbytes, Device device, Allocator& allocator);
+  // Memory someone else owns (a pinned .NET array, a memory-mapped file): never freed here;
+  // release(ctx) runs once when the storage goes (release may be null).
+  using Release = void (*)(void* ctx);
+  Storage(void* data, int64_t nbytes, Device device, Release release, void* ctx) noexcept;
   ~Storage() override;
 
   void* data() const noexcept { return data_; }
   int64_t nbytes() const noexcept { return nbytes_; }
   Device device() const noexcept { return device_; }
+  bool pinned() const noexcept { return allocator_ != nullptr && allocator_->pinned(); }
 
   // Shared by every tensor viewing this storage; bumped by in-place ops (autograd checks it).
   int64_t version() const noexcept { return version_.load(std::memory_order_relaxed); }
@@ -44,7 +51,9 @@ class Storage final : public RefCounted {
   void* data_;
   int64_t nbytes_;
   Device device_;
-  Allocator* allocator_;
+  Allocator* allocator_;  // null for borrowed memory
+  Release release_ = nullptr;
+  void* release_ctx_ = nullptr;
   std::atomic<int64_t> version_{0};
 };
 

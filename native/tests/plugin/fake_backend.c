@@ -15,6 +15,41 @@ static _Thread_local char fake_error[160];
 EMBER_PLUGIN_EXPORT int64_t fake_backend_live_bytes[FAKE_DEVICES];
 EMBER_PLUGIN_EXPORT int64_t fake_backend_copies;
 
+/* The last value of "cuda.matmul.allow_tf32" the engine handed over (-1: none yet). */
+EMBER_PLUGIN_EXPORT int64_t fake_backend_tf32 = -1;
+
+static ember_status fake_set_option(void* ctx, const char* name, int64_t value) {
+  (void)ctx;
+  if (strcmp(name, "cuda.matmul.allow_tf32") == 0) fake_backend_tf32 = value;
+  return EMBER_OK;
+}
+
+/* Page-locked host memory, faked with malloc; counts blocks and asynchronous copies. */
+EMBER_PLUGIN_EXPORT int64_t fake_backend_pinned_blocks;
+EMBER_PLUGIN_EXPORT int64_t fake_backend_async_copies;
+
+static void* fake_host_allocate(void* ctx, int64_t nbytes) {
+  (void)ctx;
+  ++fake_backend_pinned_blocks;
+  return malloc(nbytes > 0 ? (size_t)nbytes : 1);
+}
+
+static void fake_host_deallocate(void* ctx, void* ptr) {
+  (void)ctx;
+  --fake_backend_pinned_blocks;
+  free(ptr);
+}
+
+static ember_status fake_copy(void* dst, const void* src, int64_t nbytes);
+
+static ember_status fake_h2d_async(void* ctx, int32_t device, void* dst, const void* src,
+                                   int64_t nbytes) {
+  (void)ctx;
+  (void)device;
+  ++fake_backend_async_copies;
+  return fake_copy(dst, src, nbytes);
+}
+
 static int32_t fake_device_count(void* ctx) {
   (void)ctx;
   return FAKE_DEVICES;
@@ -123,6 +158,10 @@ EMBER_PLUGIN_EXPORT ember_status ember_plugin_register(const ember_plugin_host* 
   b.copy_device_to_host = fake_d2h;
   b.copy_device_to_device = fake_d2d;
   b.last_error = fake_last_error;
+  b.set_option = fake_set_option;
+  b.host_allocate = fake_host_allocate;
+  b.host_deallocate = fake_host_deallocate;
+  b.copy_host_to_device_async = fake_h2d_async;
   status = host->register_backend(host->host_ctx, &b);
   if (status != EMBER_OK) return status;
   status = host->register_kernel(host->host_ctx, EMBER_DEVICE_HIP, "fill", "ts",

@@ -9,6 +9,7 @@
 
 #include "core/backend.h"
 #include "core/error.h"
+#include "core/generator.h"
 #include "core/ops.h"
 #include "core/plugin_kernels.h"
 #include "ember/ember.h"
@@ -22,11 +23,17 @@ const Device kHip0{DeviceType::HIP, 0}, kHip1{DeviceType::HIP, 1};
 struct FakeCounters {
   int64_t* live = nullptr;
   int64_t* copies = nullptr;
+  int64_t* tf32 = nullptr;
+  int64_t* pinned_blocks = nullptr;
+  int64_t* async_copies = nullptr;
   FakeCounters() {
     void* h = dlopen(FAKE_BACKEND_OK, RTLD_NOW | RTLD_NOLOAD);
     if (!h) return;
     live = static_cast<int64_t*>(dlsym(h, "fake_backend_live_bytes"));
     copies = static_cast<int64_t*>(dlsym(h, "fake_backend_copies"));
+    tf32 = static_cast<int64_t*>(dlsym(h, "fake_backend_tf32"));
+    pinned_blocks = static_cast<int64_t*>(dlsym(h, "fake_backend_pinned_blocks"));
+    async_copies = static_cast<int64_t*>(dlsym(h, "fake_backend_async_copies"));
     dlclose(h);
   }
 };
@@ -74,6 +81,78 @@ TEST(BackendPlugin, LoadsAndRegisters) {
   EXPECT_NE(msg.find("myop"), std::string::npos) << msg;
   EXPECT_NE(msg.find("hip:2"), std::string::npos) << msg;
   EXPECT_NE(msg.find("fake HIP"), std::string::npos) << msg;
+}
+
+TEST(BackendPlugin, BackendOptionsReachThePlugin) {
+  int64_t value = -1;
+  ASSERT_EQ(ember_get_backend_option("cuda.matmul.allow_tf32", &value), EMBER_OK);
+  EXPECT_EQ(value, 0);  // PyTorch's default
+  ASSERT_EQ(ember_set_backend_option("cuda.matmul.allow_tf32", 1), EMBER_OK);
+  load_fake();  // a plugin registered now gets every setting; one registered before gets the change
+  FakeCounters fake;
+  ASSERT_NE(fake.tf32, nullptr);
+  EXPECT_EQ(*fake.tf32, 1);
+  ASSERT_EQ(ember_set_backend_option("cuda.matmul.allow_tf32", 0), EMBER_OK);
+  EXPECT_EQ(*fake.tf32, 0);
+  ASSERT_EQ(ember_get_backend_option("cudnn.benchmark", &value), EMBER_OK);
+  EXPECT_EQ(value, 0);
+
+  EXPECT_EQ(ember_set_backend_option("cuda.matmul.allow_tf33", 1), EMBER_ERROR_INVALID_ARGUMENT);
+  const std::string msg = ember_last_error();
+  EXPECT_NE(msg.find("allow_tf33"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("cudnn.deterministic"), std::string::npos) << msg;  // the known names
+  EXPECT_EQ(*fake.tf32, 0);
+  EXPECT_EQ(ember_get_backend_option(nullptr, &value), EMBER_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(BackendPlugin, PinnedMemoryComesFromTheBackendAndUploadsAsynchronously) {
+  load_fake();
+  FakeCounters fake;
+  ASSERT_NE(fake.pinned_blocks, nullptr);
+  const int64_t blocks = *fake.pinned_blocks, copies = *fake.async_copies;
+  Generator g(3);
+  const Tensor x = ops::randn({4, 5}, DType::Float32, Device{}, g);
+  {
+    const Tensor pinned = ops::pin_memory(x);
+    EXPECT_TRUE(pinned->storage()->pinned());
+    EXPECT_FALSE(x->storage()->pinned());
+    EXPECT_EQ(*fake.pinned_blocks, blocks + 1);
+    EXPECT_EQ(ops::pin_memory(pinned).get(), pinned.get()) << "pinning twice is a no-op";
+    const Tensor on_device = ops::to_device(pinned, kHip0, true);
+    EXPECT_EQ(*fake.async_copies, copies + 1);
+    const Tensor back = ops::to_device(on_device, Device{});
+    EXPECT_EQ(std::memcmp(back->data(), x->data(), 20 * sizeof(float)), 0);
+    // Pageable memory, or a view that is not contiguous, takes the ordinary copy.
+    (void)ops::to_device(x, kHip0, true);
+    (void)ops::to_device(ops::transpose(pinned, 0, 1), kHip0, true);
+    EXPECT_EQ(*fake.async_copies, copies + 1);
+  }
+  EXPECT_EQ(*fake.pinned_blocks, blocks) << "the block goes back to the backend";
+  int32_t is_pinned = -1;
+  ember_tensor h = nullptr;
+  ASSERT_EQ(ember_pin_memory(reinterpret_cast<ember_tensor>(x.get()), &h), EMBER_OK);
+  ASSERT_EQ(ember_tensor_is_pinned(h, &is_pinned), EMBER_OK);
+  EXPECT_EQ(is_pinned, 1);
+  ember_tensor_release(h);
+  ember_tensor dev = nullptr;
+  ASSERT_EQ(ember_to_device(reinterpret_cast<ember_tensor>(x.get()), {EMBER_DEVICE_HIP, 0}, &dev),
+            EMBER_OK);
+  EXPECT_EQ(ember_pin_memory(dev, &h), EMBER_ERROR_DEVICE);
+  EXPECT_NE(std::string(ember_last_error()).find("only CPU tensors"), std::string::npos);
+  ember_tensor_release(dev);
+}
+
+TEST(BackendPlugin, StreamsNeedABackendThatHasThem) {
+  load_fake();
+  ember_stream s = nullptr;
+  EXPECT_EQ(ember_stream_create({EMBER_DEVICE_HIP, 0}, 0, &s), EMBER_ERROR_NOT_IMPLEMENTED);
+  std::string msg = ember_last_error();
+  EXPECT_NE(msg.find("stream_create"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("has no streams"), std::string::npos) << msg;
+  EXPECT_EQ(s, nullptr);
+  EXPECT_EQ(ember_event_create({EMBER_DEVICE_CPU, 0}, 0, nullptr), EMBER_ERROR_DEVICE);
+  msg = ember_last_error();
+  EXPECT_NE(msg.find("CPU has no streams"), std::string::npos) << msg;
 }
 
 TEST(BackendPlugin, AllocatesThroughThePlugin) {
