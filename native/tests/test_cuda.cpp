@@ -1,101 +1,13 @@
 // The CUDA backend against the CPU reference: each op runs on both devices from the same inputs
 // (contiguous, transposed, broadcast, empty; every dtype the kernel takes) and the results must
-// agree. The plugin comes from EMBER_CUDA_PLUGIN (tools/run_cuda_tests.sh sets it); without it,
+// agree. The plugin comes from EMBER_CUDA_PLUGIN (tests/cuda/run.sh sets it); without it,
 // or without a GPU, every test skips and says why.
-#include <gtest/gtest.h>
-
-#include <cmath>
-#include <cstdlib>
-#include <string>
-#include <vector>
-
-#include "core/backend.h"
-#include "core/error.h"
-#include "core/nn_ops.h"
-#include "core/ops.h"
+#include "cuda_test_util.h"
 
 namespace ember {
 namespace {
 
-const Device kCpu{};
-const Device kCuda{DeviceType::CUDA, 0};
-
-// Loads the plugin once; the reason it is unusable, or empty when it is ready.
-const std::string& cuda_unavailable() {
-  static const std::string reason = [] {
-    const char* path = std::getenv("EMBER_CUDA_PLUGIN");
-    if (path == nullptr || *path == 0)
-      return std::string("EMBER_CUDA_PLUGIN is not set (no CUDA plugin built on this machine)");
-    try {
-      load_backend(path);
-    } catch (const Error& e) {
-      return std::string("the CUDA plugin did not load: ") + e.what();
-    }
-    return std::string();
-  }();
-  return reason;
-}
-
-#define REQUIRE_CUDA()                                                   \
-  do {                                                                   \
-    if (!cuda_unavailable().empty()) GTEST_SKIP() << cuda_unavailable(); \
-  } while (0)
-
-Generator& gen() {
-  static Generator g(1234);
-  return g;
-}
-
-// Random values of dtype on the CPU (integers in [-20, 20), bool as > 0).
-Tensor random_cpu(const DimVector& sizes, DType dtype) {
-  Tensor r = ops::randn(sizes, DType::Float64, kCpu, gen());
-  if (is_floating(dtype)) return ops::to_dtype(r, dtype);
-  Tensor scaled = ops::binary_scalar(ops::BinaryOp::Mul, r, Scalar::from_float(8));
-  return ops::to_dtype(scaled, dtype);
-}
-
-std::vector<double> values(const Tensor& t) {
-  Tensor host = ops::to_dtype(ops::contiguous(ops::to_device(t, kCpu)), DType::Float64);
-  const double* p = host->data_as<double>();
-  return std::vector<double>(p, p + host->numel());
-}
-
-double tolerance(DType t) {
-  switch (t) {
-    case DType::Float16:
-      return 2e-3;
-    case DType::BFloat16:
-      return 1.6e-2;
-    case DType::Float32:
-      return 2e-5;
-    default:
-      return 1e-12;
-  }
-}
-
-// GPU result equals the CPU one: same shape, dtype, and values within the dtype's tolerance
-// (NaN where the CPU has NaN).
-void expect_same(const Tensor& cpu, const Tensor& cuda, const std::string& what, double tol = -1) {
-  ASSERT_EQ(cuda->device(), kCuda) << what;
-  ASSERT_EQ(cpu->dtype(), cuda->dtype()) << what;
-  ASSERT_EQ(cpu->sizes(), cuda->sizes()) << what;
-  if (tol < 0) tol = tolerance(cpu->dtype());
-  const std::vector<double> a = values(cpu), b = values(cuda);
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::isnan(a[i])) {
-      EXPECT_TRUE(std::isnan(b[i])) << what << " at " << i;
-      continue;
-    }
-    EXPECT_NEAR(b[i], a[i], tol * (1 + std::abs(a[i]))) << what << " at " << i;
-    if (::testing::Test::HasFailure()) return;
-  }
-}
-
-Tensor on_cuda(const Tensor& t) { return ops::to_device(t, kCuda); }
-
-const DType kFloats[] = {DType::Float32, DType::Float64, DType::Float16, DType::BFloat16};
-const DType kAll[] = {DType::Float32, DType::Float64, DType::Float16, DType::BFloat16, DType::Int64,
-                      DType::Int32,   DType::Int16,   DType::Int8,    DType::UInt8,    DType::Bool};
+using namespace cuda_test;
 
 TEST(Cuda, DevicesAndBackendName) {
   REQUIRE_CUDA();

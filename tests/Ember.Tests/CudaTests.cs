@@ -63,4 +63,115 @@ public class CudaTests
         Assert.That(e.Message, Does.Contain("cpu").And.Contain("cuda:0"));
         Assert.That((b + b).Cpu().ToArray<float>(), Is.EqualTo(new float[] { 2, 2, 2 }), "the device stays usable");
     }
+
+    [Test]
+    public void ConvNetGradientsOnTheGpuEqualTheCpus()
+    {
+        using var scope = Torch.NewScope();
+        bool tf32 = Torch.Backends.Cudnn.AllowTF32;
+        Torch.Backends.Cudnn.AllowTF32 = false;
+        try
+        {
+            Tensor x = Torch.Randn([4, 1, 12, 12]).RequiresGrad_();
+            Tensor w1 = Torch.Randn([3, 1, 3, 3]).RequiresGrad_();
+            Tensor b1 = Torch.Randn([3]).RequiresGrad_();
+            Tensor w2 = Torch.Randn([5, 3 * 5 * 5]).RequiresGrad_();
+            Tensor Loss(Tensor input, Tensor c1, Tensor c1b, Tensor fc) =>
+                Functional.LogSoftmax(Functional.Relu(Functional.MaxPool2d(Functional.Conv2d(input, c1, c1b), 2)).Flatten(1).MatMul(fc.T), 1).Sum();
+
+            Loss(x, w1, b1, w2).Backward();
+            Tensor[] leaves = [x, w1, b1, w2];
+            float[][] expected = leaves.Select(t => t.Grad!.ToArray<float>()).ToArray();
+            foreach (Tensor t in leaves)
+                t.Grad = null;
+
+            Loss(x.Cuda(), w1.Cuda(), b1.Cuda(), w2.Cuda()).Backward();
+            for (int i = 0; i < leaves.Length; i++)
+                Assert.That(leaves[i].Grad!.ToArray<float>(), Is.EqualTo(expected[i]).Within(1e-3), $"leaf {i}");
+        }
+        finally
+        {
+            Torch.Backends.Cudnn.AllowTF32 = tf32;
+        }
+    }
+
+    [Test]
+    public void DropoutOnTheGpuDrawsTheCpusMask()
+    {
+        using var scope = Torch.NewScope();
+        Tensor x = Torch.Ones([1000]);
+        using var cpu = new Generator(11);
+        using var gpu = new Generator(11);
+        float[] onCpu = Functional.Dropout(x, 0.3, generator: cpu).ToArray<float>();
+        float[] onGpu = Functional.Dropout(x.Cuda(), 0.3, generator: gpu).Cpu().ToArray<float>();
+        Assert.That(onGpu, Is.EqualTo(onCpu));
+        Assert.That(onCpu.Count(v => v == 0), Is.InRange(230, 370), "about 30 % dropped");
+    }
+
+    [Test]
+    public void StreamsOrderWorkAndEventsTimeIt()
+    {
+        using var scope = Torch.NewScope();
+        Tensor x = Torch.Randn([1024, 1024]);
+        Tensor xg = x.Cuda();
+        using var side = new CudaStream();
+        using var start = new CudaEvent(enableTiming: true);
+        using var end = new CudaEvent(enableTiming: true);
+        side.WaitStream(Torch.Cuda.CurrentStream()); // xg was copied on the default stream
+        Tensor y;
+        using (Torch.Cuda.UseStream(side))
+        {
+            Assert.That(Torch.Cuda.CurrentStream().IsDefault, Is.False);
+            start.Record();
+            y = Functional.Relu(xg.MatMul(xg));
+            end.Record();
+        }
+        Assert.That(Torch.Cuda.CurrentStream().IsDefault, Is.True, "the scope restores the default stream");
+        end.Wait(); // the default stream reads y only after the side stream made it
+        end.Synchronize();
+        Assert.That(end.Query() && side.Query(), Is.True);
+        Assert.That(start.ElapsedTime(end), Is.GreaterThan(0));
+        Assert.That(y.Cpu().ToArray<float>(), Is.EqualTo(Functional.Relu(x.MatMul(x)).ToArray<float>()).Within(0.05));
+        y.RecordStream(side);
+    }
+
+    [Test]
+    public void RecordedMemoryIsNotReusedWhileTheOtherStreamRuns()
+    {
+        using var scope = Torch.NewScope();
+        using var side = new CudaStream();
+        Tensor big = Torch.Randn([4096, 4096], device: Device.Cuda());
+        side.WaitStream(Torch.Cuda.CurrentStream());
+        Tensor t = Torch.Ones([1 << 20], device: Device.Cuda());
+        Torch.Cuda.EmptyCache(); // no cached block the new allocation below could take instead
+        long before = Torch.Cuda.MemoryReserved();
+        using (Torch.Cuda.UseStream(side))
+        {
+            for (int i = 0; i < 4; i++)
+                big = big.MatMul(big) / 4096.0; // keeps the side stream busy for milliseconds
+            _ = t.Sum();
+        }
+        t.RecordStream(side);
+        t.Dispose();
+        // The freed block waits for the side stream, so this allocation cannot take it.
+        using Tensor u = Torch.Ones([1 << 20], device: Device.Cuda());
+        Assert.That(Torch.Cuda.MemoryReserved(), Is.GreaterThan(before), "a new block was needed");
+        side.Synchronize();
+        Assert.That(big.Cpu().IsFinite().All().Item<bool>(), Is.True);
+    }
+
+    [Test]
+    public void PinnedTensorsUploadWithoutBlocking()
+    {
+        using var scope = Torch.NewScope();
+        Tensor x = Torch.Randn([256, 256]);
+        Assert.That(x.IsPinned, Is.False);
+        Tensor pinned = x.PinMemory();
+        Assert.That(pinned.IsPinned, Is.True);
+        Assert.That(pinned.PinMemory().IsPinned, Is.True);
+        Tensor onGpu = pinned.Cuda(nonBlocking: true);
+        pinned.Dispose(); // the block is held back until the queued copy has read it
+        using Tensor other = Torch.Zeros([256, 256]).PinMemory(); // may not take the same block early
+        Assert.That(onGpu.Cpu().ToArray<float>(), Is.EqualTo(x.ToArray<float>()));
+    }
 }

@@ -27,7 +27,9 @@ Tensor checked_indices(const char* op, const Tensor& indices, int64_t rows) {
               "the following scalar types: Long, Int; but got ",
               meta::describe(indices));
   const Tensor idx = nn_meta::contiguous_as(indices, DType::Int64);
-  const int64_t* p = idx->data_as<int64_t>();
+  // The check reads the values on the host (a copy for device tensors: one synchronisation).
+  const Tensor host = to_device(idx, Device{});
+  const int64_t* p = host->data_as<int64_t>();
   for (int64_t i = 0; i < idx->numel(); ++i) {
     EMBER_CHECK(p[i] >= 0 && p[i] < rows, EMBER_ERROR_INVALID_ARGUMENT, op, ": index ", p[i],
                 " is out of range for ", rows, " embeddings (position ", i, ")");
@@ -55,12 +57,13 @@ Tensor bag_bounds(const char* op, const Tensor& offsets, int64_t n, bool include
   EMBER_CHECK(offsets->dtype() == DType::Int64 || offsets->dtype() == DType::Int32,
               EMBER_ERROR_DTYPE, op, ": offsets must be int64 or int32, got ",
               meta::describe(offsets));
-  const Tensor o = nn_meta::contiguous_as(offsets, DType::Int64);
+  // Bounds are computed on the host and then moved to the offsets' device.
+  const Tensor o = to_device(nn_meta::contiguous_as(offsets, DType::Int64), Device{});
   const int64_t count = o->numel();
   EMBER_CHECK(!include_last_offset || count >= 1, EMBER_ERROR_SHAPE, op,
               ": include_last_offset needs at least one offset");
   const int64_t bags = include_last_offset ? count - 1 : count;
-  Tensor bounds = empty({bags + 1}, DType::Int64, offsets->device());
+  Tensor bounds = empty({bags + 1}, DType::Int64, Device{});
   const int64_t* src = o->data_as<int64_t>();
   int64_t* dst = bounds->data_as<int64_t>();
   for (int64_t b = 0; b < bags; ++b) dst[b] = src[b];
@@ -74,7 +77,7 @@ Tensor bag_bounds(const char* op, const Tensor& offsets, int64_t n, bool include
                 ": offsets must be non-decreasing and at most the number of indices (", n,
                 "), got offsets[", b, "] = ", dst[b], " before ", dst[b + 1]);
   }
-  return bounds;
+  return to_device(bounds, offsets->device());
 }
 
 void check_bag_inputs(const char* op, const Tensor& indices, const Tensor& psw, BagMode mode) {

@@ -260,7 +260,7 @@ void into(const char* name, const Tensor& a, DType result, Run run) {
 void check_divisor(const char* name, B op, DType compute, const Tensor& b) {
   if ((op != B::Fmod && op != B::Remainder) || is_floating(compute) || b->numel() == 0) return;
   const Tensor zero = compare_scalar(CompareOp::Eq, b, Scalar::from_int(0));
-  const Tensor hit = any(zero, {}, false);
+  const Tensor hit = to_device(any(zero, {}, false), Device{});  // read on the host
   EMBER_CHECK(!*hit->data_as<bool>(), EMBER_ERROR_INVALID_ARGUMENT, name,
               ": ZeroDivisionError (integer division by zero; divisor ", meta::describe(b), ")");
 }
@@ -499,7 +499,7 @@ Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool 
 
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
   const Tensor close = isclose(a, b, rtol, atol, equal_nan);
-  const Tensor r = all(close, {}, false);
+  const Tensor r = to_device(all(close, {}, false), Device{});
   return *r->data_as<bool>();
 }
 
@@ -507,7 +507,7 @@ bool equal(const Tensor& a, const Tensor& b) {
   meta::check_same_device("equal", a, b);
   if (!meta::same_shape(a->sizes(), b->sizes())) return false;
   const Tensor same = compare(CompareOp::Eq, a, b);
-  const Tensor r = all(same, {}, false);
+  const Tensor r = to_device(all(same, {}, false), Device{});
   return *r->data_as<bool>();
 }
 

@@ -66,8 +66,8 @@ void check_sizes(const char* name, const DimVector& sizes) {
 
 // min and max of t as doubles (t is non-empty and floating).
 std::pair<double, double> range_of(const Tensor& t) {
-  const Tensor lo = to_dtype(amin(t, {}, false), DType::Float64);
-  const Tensor hi = to_dtype(amax(t, {}, false), DType::Float64);
+  const Tensor lo = to_device(to_dtype(amin(t, {}, false), DType::Float64), Device{});
+  const Tensor hi = to_device(to_dtype(amax(t, {}, false), DType::Float64), Device{});
   return {*lo->data_as<double>(), *hi->data_as<double>()};
 }
 

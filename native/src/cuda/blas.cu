@@ -2,20 +2,22 @@
 // transposes (C^T = B^T A^T), so no operand is copied unless its layout has no unit stride.
 #include <cublas_v2.h>
 
+#include <map>
 #include <memory>
 #include <vector>
 
+#include "blas.cuh"
 #include "map.cuh"
 
 namespace ember_cuda {
-
-namespace {
 
 void check_cublas(cublasStatus_t s, const char* what) {
   if (s != CUBLAS_STATUS_SUCCESS)
     fail(s == CUBLAS_STATUS_ALLOC_FAILED ? EMBER_ERROR_OUT_OF_MEMORY : EMBER_ERROR_BACKEND,
          std::string(what) + ": cuBLAS status " + std::to_string(static_cast<int>(s)));
 }
+
+namespace {
 
 // One handle per thread and device: handles must not be shared by concurrent callers. They live
 // as long as the thread (destroying them at thread exit could race the driver's own teardown).
@@ -24,33 +26,44 @@ cublasHandle_t handle(int32_t device) {
   if (handles.size() <= static_cast<size_t>(device))
     handles.resize(static_cast<size_t>(device) + 1);
   cublasHandle_t& h = handles[static_cast<size_t>(device)];
-  if (h == nullptr) {
-    check_cublas(cublasCreate(&h), "cublasCreate");
-    // A workspace as large as PyTorch's on Hopper lets cuBLAS pick its fastest kernels.
-    constexpr size_t kWorkspace = size_t{32} << 20;
-    void* workspace = nullptr;
-    EC_CUDA(cudaMalloc(&workspace, kWorkspace));
-    check_cublas(cublasSetWorkspace(h, workspace, kWorkspace), "cublasSetWorkspace");
-  }
+  if (h == nullptr) check_cublas(cublasCreate(&h), "cublasCreate");
   return h;
 }
 
-struct GemmType {
-  cudaDataType_t data;
-  cublasComputeType_t compute;
-  bool double_scalars;
-};
+// A workspace as large as PyTorch's on Hopper lets cuBLAS pick its fastest kernels. One per thread,
+// device and stream, as PyTorch keeps them: two streams sharing one could overlap in it.
+constexpr size_t kWorkspace = size_t{32} << 20;
+
+void* workspace(int32_t device, cudaStream_t s) {
+  thread_local std::map<std::pair<int32_t, cudaStream_t>, void*> spaces;
+  void*& w = spaces[{device, s}];
+  if (w == nullptr) EC_CUDA(cudaMalloc(&w, kWorkspace));
+  return w;
+}
+
+// The thread's handle for device, on the current stream with that stream's workspace.
+cublasHandle_t handle_on_stream(int32_t device) {
+  cublasHandle_t h = handle(device);
+  check_cublas(cublasSetStream(h, stream()), "cublasSetStream");
+  check_cublas(cublasSetWorkspace(h, workspace(device, stream()), kWorkspace),
+               "cublasSetWorkspace");
+  return h;
+}
+
+}  // namespace
 
 GemmType gemm_type(int32_t dtype, const char* op) {
   switch (dtype) {
     case EMBER_FLOAT32:
-      return {CUDA_R_32F, CUBLAS_COMPUTE_32F, false};
+      return {CUDA_R_32F,
+              settings().matmul_allow_tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F,
+              false, false};
     case EMBER_FLOAT64:
-      return {CUDA_R_64F, CUBLAS_COMPUTE_64F, true};
+      return {CUDA_R_64F, CUBLAS_COMPUTE_64F, true, false};
     case EMBER_FLOAT16:
-      return {CUDA_R_16F, CUBLAS_COMPUTE_32F, false};
+      return {CUDA_R_16F, CUBLAS_COMPUTE_32F, false, !settings().fp16_reduced_reduction};
     case EMBER_BFLOAT16:
-      return {CUDA_R_16BF, CUBLAS_COMPUTE_32F, false};
+      return {CUDA_R_16BF, CUBLAS_COMPUTE_32F, false, !settings().bf16_reduced_reduction};
     default:
       fail(EMBER_ERROR_DTYPE,
            std::string(op) + ": cuda matmul takes floating dtypes, got " + dtype_name(dtype));
@@ -67,6 +80,39 @@ int64_t element_size(int32_t dtype) {
       return 2;
   }
 }
+
+void gemm(int32_t device, const GemmType& type, cublasOperation_t opa, cublasOperation_t opb,
+          int64_t m, int64_t n, int64_t k, const void* a, int64_t lda, int64_t stride_a,
+          const void* b, int64_t ldb, int64_t stride_b, double beta, void* c, int64_t ldc,
+          int64_t stride_c, int64_t batch) {
+  const float alpha32 = 1, beta32 = static_cast<float>(beta);
+  const double alpha64 = 1;
+  const void* alpha = type.double_scalars ? static_cast<const void*>(&alpha64) : &alpha32;
+  const void* beta_p = type.double_scalars ? static_cast<const void*>(&beta) : &beta32;
+  cublasHandle_t h = handle_on_stream(device);
+  check_cublas(cublasSetMathMode(h, type.disallow_reduced_reduction
+                                        ? CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION
+                                        : CUBLAS_DEFAULT_MATH),
+               "cublasSetMathMode");
+  // A single product goes through cublasGemmEx, as PyTorch's does: its heuristics pick other
+  // (faster) kernels for large float16 products than the batched entry point with batch 1.
+  if (batch == 1) {
+    check_cublas(cublasGemmEx(h, opa, opb, static_cast<int>(m), static_cast<int>(n),
+                              static_cast<int>(k), alpha, a, type.data, static_cast<int>(lda), b,
+                              type.data, static_cast<int>(ldb), beta_p, c, type.data,
+                              static_cast<int>(ldc), type.compute, CUBLAS_GEMM_DEFAULT),
+                 "cublasGemmEx");
+    return;
+  }
+  check_cublas(cublasGemmStridedBatchedEx(
+                   h, opa, opb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+                   alpha, a, type.data, static_cast<int>(lda), stride_a, b, type.data,
+                   static_cast<int>(ldb), stride_b, beta_p, c, type.data, static_cast<int>(ldc),
+                   stride_c, static_cast<int>(batch), type.compute, CUBLAS_GEMM_DEFAULT),
+               "cublasGemmStridedBatchedEx");
+}
+
+namespace {
 
 // A row-major r x c matrix with strides (sr, sc), seen as the column-major c x r matrix of its
 // transpose: op N when rows are dense (sc == 1), op T when columns are (sr == 1).
@@ -116,23 +162,6 @@ struct DenseCopy {
   }
 };
 
-void gemm(int32_t device, const GemmType& type, cublasOperation_t opa, cublasOperation_t opb,
-          int64_t m, int64_t n, int64_t k, const void* a, int64_t lda, int64_t stride_a,
-          const void* b, int64_t ldb, int64_t stride_b, double beta, void* c, int64_t ldc,
-          int64_t stride_c, int64_t batch) {
-  const float alpha32 = 1, beta32 = static_cast<float>(beta);
-  const double alpha64 = 1;
-  const void* alpha = type.double_scalars ? static_cast<const void*>(&alpha64) : &alpha32;
-  const void* beta_p = type.double_scalars ? static_cast<const void*>(&beta) : &beta32;
-  check_cublas(
-      cublasGemmStridedBatchedEx(handle(device), opa, opb, static_cast<int>(m), static_cast<int>(n),
-                                 static_cast<int>(k), alpha, a, type.data, static_cast<int>(lda),
-                                 stride_a, b, type.data, static_cast<int>(ldb), stride_b, beta_p, c,
-                                 type.data, static_cast<int>(ldc), stride_c,
-                                 static_cast<int>(batch), type.compute, CUBLAS_GEMM_DEFAULT),
-      "cublasGemmStridedBatchedEx");
-}
-
 // The batch dims of t (all but the last two, in out's batch shape) folded into one stride, when
 // that is possible: false when the batch offsets are not a multiple of one stride.
 bool batch_stride(const ember_kernel_tensor* t, const ember_kernel_tensor* out, int64_t& stride) {
@@ -174,8 +203,8 @@ ember_status matmul(void*, const ember_kernel_tensor* out, const ember_kernel_te
     const int64_t batch = nd > 2 ? out->numel / (n * m == 0 ? 1 : n * m) : 1;
     if (out->numel == 0) return;
     if (k == 0) {
-      EC_CUDA(cudaMemsetAsync(out->data, 0,
-                              static_cast<size_t>(out->numel * element_size(out->dtype))));
+      EC_CUDA(cudaMemsetAsync(
+          out->data, 0, static_cast<size_t>(out->numel * element_size(out->dtype)), stream()));
       return;
     }
     std::unique_ptr<DenseCopy> ca, cb;
@@ -229,16 +258,16 @@ ember_status linear(void*, const ember_kernel_tensor* out, const ember_kernel_te
     if (b != nullptr) {
       dispatch_float(out->dtype, "linear", [&](auto tag) {
         using T = typename decltype(tag)::type;
-        broadcast_rows<T>
-            <<<blocks_for(rows * outs), kThreads>>>(data<T>(out), data<const T>(b), rows, outs);
+        broadcast_rows<T><<<blocks_for(rows * outs), kThreads, 0, stream()>>>(
+            data<T>(out), data<const T>(b), rows, outs);
       });
       EC_LAUNCHED("linear bias");
       beta = 1;
     }
     if (in == 0) {
       if (b == nullptr)
-        EC_CUDA(cudaMemsetAsync(out->data, 0,
-                                static_cast<size_t>(out->numel * element_size(out->dtype))));
+        EC_CUDA(cudaMemsetAsync(
+            out->data, 0, static_cast<size_t>(out->numel * element_size(out->dtype)), stream()));
       return;
     }
     // out^T (outs x rows) = W (outs x in, stored as W^T column-major) . x^T (in x rows).

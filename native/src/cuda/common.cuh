@@ -6,6 +6,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <atomic>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -52,8 +53,18 @@ ember_status guard(F&& body) noexcept {
   }
 }
 
-// Makes t's device current (kernels run on the legacy default stream of that device).
-inline void use_device(const ember_kernel_tensor* t) { EC_CUDA(cudaSetDevice(t->device_index)); }
+// The calling thread's current stream on device (nullptr: the legacy default stream).
+cudaStream_t current_stream(int32_t device);
+// Makes device current for this thread; stream() is then its current stream, where every kernel,
+// copy and library call of this thread goes.
+void set_device(int32_t device);
+cudaStream_t stream();
+inline void use_device(const ember_kernel_tensor* t) { set_device(t->device_index); }
+// Copies nbytes from the device to the host in the order of the current stream and waits for them.
+inline void read_back(void* dst, const void* src, size_t nbytes) {
+  EC_CUDA(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, stream()));
+  EC_CUDA(cudaStreamSynchronize(stream()));
+}
 
 constexpr int kMaxDims = EMBER_KERNEL_MAX_DIMS;
 
@@ -167,10 +178,20 @@ void dispatch_float(int32_t dtype, const char* op, F&& f) {
     if constexpr (is_floating_v<typename decltype(tag)::type>) {
       f(tag);
     } else {
-      fail(EMBER_ERROR_DTYPE, std::string(op) + ": cuda kernel takes floating dtypes, got " +
-                                  dtype_name(dtype));
+      fail(EMBER_ERROR_DTYPE,
+           std::string(op) + ": cuda kernel takes floating dtypes, got " + dtype_name(dtype));
     }
   });
+}
+
+// float and double only, for kernels whose engine meta hands them the compute dtype (the 16-bit
+// floats arrive as float32): norms, embeddings, the optimizer steps.
+template <class F>
+void dispatch_float_double(int32_t dtype, const char* op, F&& f) {
+  if (dtype == EMBER_FLOAT32) return f(Tag<float>{});
+  if (dtype == EMBER_FLOAT64) return f(Tag<double>{});
+  fail(EMBER_ERROR_DTYPE,
+       std::string(op) + ": cuda kernel takes float32 or float64, got " + dtype_name(dtype));
 }
 
 constexpr int kThreads = 256;
@@ -213,10 +234,31 @@ class Scratch {
   void* p_;
 };
 
+// The engine's backend settings (ember_set_backend_option), as the kernels read them. The engine
+// sends every setting at registration, so these initial values never show.
+struct Settings {
+  std::atomic<bool> matmul_allow_tf32{false};
+  std::atomic<bool> fp16_reduced_reduction{true};
+  std::atomic<bool> bf16_reduced_reduction{true};
+  std::atomic<bool> cudnn_enabled{true};
+  std::atomic<bool> cudnn_benchmark{false};
+  std::atomic<bool> cudnn_deterministic{false};
+  std::atomic<bool> cudnn_allow_tf32{true};
+};
+Settings& settings();
+
 // Each kernel file registers its families; the first failure stops the load.
 ember_status register_elementwise(const ember_plugin_host* host);
 ember_status register_reduce(const ember_plugin_host* host);
 ember_status register_blas(const ember_plugin_host* host);
 ember_status register_nn(const ember_plugin_host* host);
+ember_status register_math(const ember_plugin_host* host);
+ember_status register_reduce_ex(const ember_plugin_host* host);
+ember_status register_random(const ember_plugin_host* host);
+ember_status register_conv(const ember_plugin_host* host);
+ember_status register_norm(const ember_plugin_host* host);
+ember_status register_embedding(const ember_plugin_host* host);
+ember_status register_optim(const ember_plugin_host* host);
+ember_status register_factory(const ember_plugin_host* host);
 
 }  // namespace ember_cuda

@@ -77,7 +77,7 @@ ember_status copy(void*, const ember_kernel_tensor* dst, const ember_kernel_tens
       int64_t elem = 0;
       dispatch(dst->dtype, "copy", [&](auto tag) { elem = sizeof(typename decltype(tag)::type); });
       EC_CUDA(cudaMemcpyAsync(dst->data, src->data, static_cast<size_t>(dst->numel * elem),
-                              cudaMemcpyDeviceToDevice));
+                              cudaMemcpyDeviceToDevice, stream()));
       return;
     }
     dispatch(dst->dtype, "copy", [&](auto to) {

@@ -72,9 +72,9 @@ template <class Tout, class F, class... Tin>
 void launch_dense(int64_t n, Tout* out, F f, const Tin*... in) {
   constexpr int W = vec_width<Tout, Tin...>();
   if ((aligned16(out) && ... && aligned16(in))) {
-    map_dense_kernel<W><<<blocks_for(n, W), kThreads>>>(n, out, f, in...);
+    map_dense_kernel<W><<<blocks_for(n, W), kThreads, 0, stream()>>>(n, out, f, in...);
   } else {
-    map_dense_kernel<1><<<blocks_for(n), kThreads>>>(n, out, f, in...);
+    map_dense_kernel<1><<<blocks_for(n), kThreads, 0, stream()>>>(n, out, f, in...);
   }
   EC_LAUNCHED("elementwise");
 }
@@ -86,8 +86,8 @@ void map1(const ember_kernel_tensor* out, const ember_kernel_tensor* a, F f) {
   if (n == 0) return;
   use_device(out);
   if (dense(out, n) && dense(a, n)) return launch_dense(n, data<Tout>(out), f, data<const Tin>(a));
-  map_strided1<<<blocks_for(n), kThreads>>>(n, layout_in(out, out), data<Tout>(out), f,
-                                            layout_in(a, out), data<const Tin>(a));
+  map_strided1<<<blocks_for(n), kThreads, 0, stream()>>>(n, layout_in(out, out), data<Tout>(out), f,
+                                                         layout_in(a, out), data<const Tin>(a));
   EC_LAUNCHED("elementwise");
 }
 
@@ -100,9 +100,9 @@ void map2(const ember_kernel_tensor* out, const ember_kernel_tensor* a,
   use_device(out);
   if (dense(out, n) && dense(a, n) && dense(b, n))
     return launch_dense(n, data<Tout>(out), f, data<const Ta>(a), data<const Tb>(b));
-  map_strided2<<<blocks_for(n), kThreads>>>(n, layout_in(out, out), data<Tout>(out), f,
-                                            layout_in(a, out), data<const Ta>(a), layout_in(b, out),
-                                            data<const Tb>(b));
+  map_strided2<<<blocks_for(n), kThreads, 0, stream()>>>(n, layout_in(out, out), data<Tout>(out), f,
+                                                         layout_in(a, out), data<const Ta>(a),
+                                                         layout_in(b, out), data<const Tb>(b));
   EC_LAUNCHED("elementwise");
 }
 
@@ -113,7 +113,8 @@ void map0(const ember_kernel_tensor* out, F f) {
   if (n == 0) return;
   use_device(out);
   if (dense(out, n)) return launch_dense(n, data<Tout>(out), f);
-  map_strided0<<<blocks_for(n), kThreads>>>(n, layout_in(out, out), data<Tout>(out), f);
+  map_strided0<<<blocks_for(n), kThreads, 0, stream()>>>(n, layout_in(out, out), data<Tout>(out),
+                                                         f);
   EC_LAUNCHED("elementwise");
 }
 

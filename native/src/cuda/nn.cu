@@ -3,6 +3,7 @@
 #include <cfloat>
 #include <cmath>
 
+#include "block_reduce.cuh"
 #include "core/nn_dispatch.h"
 #include "map.cuh"
 
@@ -14,21 +15,6 @@ using ember::AdamScalars;
 using ember::ops::AdamOptions;
 using ember::ops::Reduction;
 using ember::ops::SgdOptions;
-
-// Block-wide reductions (every thread gets the result).
-template <class A, class Op>
-__device__ A block_reduce(A v, Op op, A identity) {
-  __shared__ A shared[32];
-  for (int o = 16; o > 0; o /= 2) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  __syncthreads();  // earlier readers of shared are done
-  if (lane == 0) shared[warp] = v;
-  __syncthreads();
-  const int warps = (blockDim.x + 31) / 32;
-  v = lane < warps ? shared[lane] : identity;
-  for (int o = 16; o > 0; o /= 2) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
-  return v;
-}
 
 struct Max {
   template <class A>
@@ -136,15 +122,15 @@ ember_status softmax(void*, const ember_kernel_tensor* out, const ember_kernel_t
       if (inner == 1 && outer <= INT32_MAX && staged <= 48 * 1024) {
         const int threads = size >= 4096 ? 512 : size >= 256 ? 256 : 128;
         softmax_rows_staged<T>
-            <<<static_cast<unsigned>(outer), threads, static_cast<size_t>(staged)>>>(
+            <<<static_cast<unsigned>(outer), threads, static_cast<size_t>(staged), stream()>>>(
                 data<const T>(x), data<T>(out), size, log != 0);
       } else if (inner == 1 && outer <= INT32_MAX) {
         const int threads = size >= 1024 ? 1024 : size >= 256 ? 256 : 128;
-        softmax_rows<T><<<static_cast<unsigned>(outer), threads>>>(data<const T>(x), data<T>(out),
-                                                                   size, log != 0);
+        softmax_rows<T><<<static_cast<unsigned>(outer), threads, 0, stream()>>>(
+            data<const T>(x), data<T>(out), size, log != 0);
       } else {
-        softmax_columns<T><<<blocks_for(outer * inner), kThreads>>>(data<const T>(x), data<T>(out),
-                                                                    outer, size, inner, log != 0);
+        softmax_columns<T><<<blocks_for(outer * inner), kThreads, 0, stream()>>>(
+            data<const T>(x), data<T>(out), outer, size, inner, log != 0);
       }
       EC_LAUNCHED("softmax");
     });
@@ -197,10 +183,10 @@ ember_status softmax_backward(void*, const ember_kernel_tensor* grad_x,
       using T = typename decltype(tag)::type;
       if (inner == 1 && outer <= INT32_MAX) {
         const int threads = size >= 1024 ? 1024 : size >= 256 ? 256 : 128;
-        softmax_backward_rows<T><<<static_cast<unsigned>(outer), threads>>>(
+        softmax_backward_rows<T><<<static_cast<unsigned>(outer), threads, 0, stream()>>>(
             data<T>(grad_x), data<const T>(grad_out), data<const T>(output), size, log != 0);
       } else {
-        softmax_backward_columns<T><<<blocks_for(outer * inner), kThreads>>>(
+        softmax_backward_columns<T><<<blocks_for(outer * inner), kThreads, 0, stream()>>>(
             data<T>(grad_x), data<const T>(grad_out), data<const T>(output), outer, size, inner,
             log != 0);
       }
@@ -251,23 +237,23 @@ ember_status nll_loss(void*, const ember_kernel_tensor* out,
     const int64_t n = logp->sizes[0], classes = logp->sizes[1];
     Scratch bad(logp->device_index, sizeof(long long));
     const long long none = INT64_MAX;
-    EC_CUDA(cudaMemcpyAsync(bad.as<long long>(), &none, sizeof none, cudaMemcpyHostToDevice));
+    EC_CUDA(
+        cudaMemcpyAsync(bad.as<long long>(), &none, sizeof none, cudaMemcpyHostToDevice, stream()));
     dispatch_float(logp->dtype, "nll_loss", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      nll_loss_kernel<T><<<1, 1024>>>(data<T>(out), data<T>(total_weight), data<const T>(logp),
-                                      data<const int64_t>(target),
-                                      weight ? data<const T>(weight) : nullptr, n, classes,
-                                      reduction, ignore_index, bad.as<long long>());
+      nll_loss_kernel<T><<<1, 1024, 0, stream()>>>(
+          data<T>(out), data<T>(total_weight), data<const T>(logp), data<const int64_t>(target),
+          weight ? data<const T>(weight) : nullptr, n, classes, reduction, ignore_index,
+          bad.as<long long>());
       EC_LAUNCHED("nll_loss");
     });
     // The check costs one synchronisation per loss: an out-of-range target must be an error,
     // never a wrong loss (PyTorch raises a device-side assert here, which kills the context).
     long long first_bad = none;
-    EC_CUDA(cudaMemcpy(&first_bad, bad.as<long long>(), sizeof first_bad, cudaMemcpyDeviceToHost));
+    read_back(&first_bad, bad.as<long long>(), sizeof first_bad);
     if (first_bad != none) {
       int64_t t = 0;
-      EC_CUDA(cudaMemcpy(&t, data<const int64_t>(target) + first_bad, sizeof t,
-                         cudaMemcpyDeviceToHost));
+      read_back(&t, data<const int64_t>(target) + first_bad, sizeof t);
       fail(EMBER_ERROR_INVALID_ARGUMENT, "nll_loss: target " + std::to_string(t) + " of sample " +
                                              std::to_string(first_bad) + " is out of bounds [0, " +
                                              std::to_string(classes) + ")");
@@ -301,9 +287,10 @@ ember_status nll_loss_backward(void*, const ember_kernel_tensor* grad_x,
     const int64_t n = grad_x->sizes[0], classes = grad_x->sizes[1];
     dispatch_float(grad_x->dtype, "nll_loss_backward", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      EC_CUDA(cudaMemsetAsync(grad_x->data, 0, sizeof(T) * static_cast<size_t>(n * classes)));
+      EC_CUDA(
+          cudaMemsetAsync(grad_x->data, 0, sizeof(T) * static_cast<size_t>(n * classes), stream()));
       if (n == 0) return;
-      nll_loss_backward_kernel<T><<<blocks_for(n), kThreads>>>(
+      nll_loss_backward_kernel<T><<<blocks_for(n), kThreads, 0, stream()>>>(
           data<T>(grad_x), data<const T>(grad_out), data<const int64_t>(target),
           weight ? data<const T>(weight) : nullptr, n, classes, reduction, ignore_index,
           data<const T>(total_weight));
@@ -339,7 +326,7 @@ ember_status sgd_step(void*, const ember_kernel_tensor* param, const ember_kerne
     if (param->numel == 0) return;
     dispatch_float(param->dtype, "sgd_step", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      sgd_kernel<T><<<blocks_for(param->numel), kThreads>>>(
+      sgd_kernel<T><<<blocks_for(param->numel), kThreads, 0, stream()>>>(
           data<T>(param), data<const T>(grad), buf ? data<T>(buf) : nullptr, param->numel, o);
       EC_LAUNCHED("sgd_step");
     });
@@ -401,7 +388,7 @@ ember_status adam_step(void*, const ember_kernel_tensor* param, const ember_kern
                           o.decoupled_weight_decay,
                           o.amsgrad,
                           o.maximize};
-      adam_kernel<T><<<blocks_for(param->numel), kThreads>>>(
+      adam_kernel<T><<<blocks_for(param->numel), kThreads, 0, stream()>>>(
           data<T>(param), data<const T>(grad), data<T>(exp_avg), data<T>(exp_avg_sq),
           max_exp_avg_sq ? data<T>(max_exp_avg_sq) : nullptr, param->numel, k);
       EC_LAUNCHED("adam_step");

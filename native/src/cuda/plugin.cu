@@ -19,6 +19,7 @@ thread_local std::string t_error;
 struct Backend {
   std::string name;
   std::vector<std::unique_ptr<CachingAllocator>> allocators;
+  HostAllocator host;
 };
 
 Backend* g_backend = nullptr;  // set once at registration; plugins are never unloaded
@@ -30,7 +31,7 @@ CachingAllocator& allocator(int32_t device) {
 int32_t device_count(void*) { return static_cast<int32_t>(g_backend->allocators.size()); }
 
 void* allocate(void*, int32_t device, int64_t nbytes) {
-  void* p = allocator(device).allocate(nbytes);
+  void* p = allocator(device).allocate(nbytes, current_stream(device));
   if (p == nullptr) {
     const ember_memory_stats s = allocator(device).stats();
     size_t free_bytes = 0, total = 0;
@@ -45,10 +46,12 @@ void* allocate(void*, int32_t device, int64_t nbytes) {
 
 void deallocate(void*, int32_t device, void* p, int64_t) { allocator(device).deallocate(p); }
 
+// Copies are ordered on the thread's current stream and return once the bytes are in place.
 ember_status copy(int32_t device, void* dst, const void* src, int64_t nbytes, cudaMemcpyKind kind) {
   return guard([&] {
-    EC_CUDA(cudaSetDevice(device));
-    EC_CUDA(cudaMemcpy(dst, src, static_cast<size_t>(nbytes), kind));
+    set_device(device);
+    EC_CUDA(cudaMemcpyAsync(dst, src, static_cast<size_t>(nbytes), kind, stream()));
+    EC_CUDA(cudaStreamSynchronize(stream()));
   });
 }
 
@@ -64,8 +67,9 @@ ember_status d2d(void*, int32_t dst_device, void* dst, int32_t src_device, const
                  int64_t nbytes) {
   return guard([&] {
     if (dst_device == src_device) {
-      EC_CUDA(cudaSetDevice(dst_device));
-      EC_CUDA(cudaMemcpyAsync(dst, src, static_cast<size_t>(nbytes), cudaMemcpyDeviceToDevice));
+      set_device(dst_device);
+      EC_CUDA(cudaMemcpyAsync(dst, src, static_cast<size_t>(nbytes), cudaMemcpyDeviceToDevice,
+                              stream()));
     } else {
       EC_CUDA(cudaMemcpyPeer(dst, dst_device, src, src_device, static_cast<size_t>(nbytes)));
     }
@@ -91,22 +95,191 @@ ember_status empty_cache(void*, int32_t device) {
   return EMBER_OK;
 }
 
+ember_status set_option(void*, const char* name, int64_t value) {
+  Settings& s = settings();
+  const std::string n = name;
+  const bool on = value != 0;
+  if (n == "cuda.matmul.allow_tf32") s.matmul_allow_tf32 = on;
+  if (n == "cuda.matmul.allow_fp16_reduced_precision_reduction") s.fp16_reduced_reduction = on;
+  if (n == "cuda.matmul.allow_bf16_reduced_precision_reduction") s.bf16_reduced_reduction = on;
+  if (n == "cudnn.enabled") s.cudnn_enabled = on;
+  if (n == "cudnn.benchmark") s.cudnn_benchmark = on;
+  if (n == "cudnn.deterministic") s.cudnn_deterministic = on;
+  if (n == "cudnn.allow_tf32") s.cudnn_allow_tf32 = on;
+  return EMBER_OK;
+}
+
 ember_status reset_peak(void*, int32_t device) {
   allocator(device).reset_peak();
   return EMBER_OK;
 }
 
+// ---- streams and events ----
+
+thread_local int32_t t_device = 0;
+thread_local std::vector<cudaStream_t> t_streams;  // the current stream per device
+
+ember_status stream_create(void*, int32_t device, int32_t priority, void** out) {
+  return guard([&] {
+    set_device(device);
+    cudaStream_t s = nullptr;
+    // Non-blocking, as PyTorch's streams: no implicit wait on the legacy default stream.
+    EC_CUDA(cudaStreamCreateWithPriority(&s, cudaStreamNonBlocking, priority));
+    *out = s;
+  });
+}
+
+ember_status stream_destroy(void*, int32_t device, void* stream) {
+  return guard([&] {
+    auto s = static_cast<cudaStream_t>(stream);
+    if (current_stream(device) == s) t_streams[static_cast<size_t>(device)] = nullptr;
+    set_device(device);
+    EC_CUDA(cudaStreamDestroy(s));
+  });
+}
+
+ember_status set_current_stream(void*, int32_t device, void* stream) {
+  if (t_streams.size() <= static_cast<size_t>(device))
+    t_streams.resize(static_cast<size_t>(device) + 1, nullptr);
+  t_streams[static_cast<size_t>(device)] = static_cast<cudaStream_t>(stream);
+  return EMBER_OK;
+}
+
+ember_status get_current_stream(void*, int32_t device, void** out) {
+  *out = current_stream(device);
+  return EMBER_OK;
+}
+
+ember_status stream_synchronize(void*, int32_t device, void* stream) {
+  return guard([&] {
+    set_device(device);
+    EC_CUDA(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)));
+  });
+}
+
+// cudaSuccess: done; cudaErrorNotReady: not yet; anything else is a fault.
+void query_result(cudaError_t e, int32_t* done, const char* what) {
+  if (e == cudaErrorNotReady) {
+    cudaGetLastError();
+    *done = 0;
+    return;
+  }
+  check_cuda(e, what);
+  *done = 1;
+}
+
+ember_status stream_query(void*, int32_t device, void* stream, int32_t* done) {
+  return guard([&] {
+    set_device(device);
+    query_result(cudaStreamQuery(static_cast<cudaStream_t>(stream)), done, "cudaStreamQuery");
+  });
+}
+
+ember_status stream_wait_event(void*, int32_t device, void* stream, void* event) {
+  return guard([&] {
+    set_device(device);
+    EC_CUDA(
+        cudaStreamWaitEvent(static_cast<cudaStream_t>(stream), static_cast<cudaEvent_t>(event), 0));
+  });
+}
+
+ember_status event_create(void*, int32_t device, int32_t enable_timing, void** out) {
+  return guard([&] {
+    set_device(device);
+    cudaEvent_t e = nullptr;
+    EC_CUDA(
+        cudaEventCreateWithFlags(&e, enable_timing ? cudaEventDefault : cudaEventDisableTiming));
+    *out = e;
+  });
+}
+
+ember_status event_destroy(void*, int32_t device, void* event) {
+  return guard([&] {
+    set_device(device);
+    EC_CUDA(cudaEventDestroy(static_cast<cudaEvent_t>(event)));
+  });
+}
+
+ember_status event_record(void*, int32_t device, void* event, void* stream) {
+  return guard([&] {
+    set_device(device);
+    EC_CUDA(cudaEventRecord(static_cast<cudaEvent_t>(event), static_cast<cudaStream_t>(stream)));
+  });
+}
+
+ember_status event_synchronize(void*, int32_t device, void* event) {
+  return guard([&] {
+    set_device(device);
+    EC_CUDA(cudaEventSynchronize(static_cast<cudaEvent_t>(event)));
+  });
+}
+
+ember_status event_query(void*, int32_t device, void* event, int32_t* done) {
+  return guard([&] {
+    set_device(device);
+    query_result(cudaEventQuery(static_cast<cudaEvent_t>(event)), done, "cudaEventQuery");
+  });
+}
+
+ember_status event_elapsed_ms(void*, int32_t device, void* start, void* end, float* out) {
+  return guard([&] {
+    set_device(device);
+    EC_CUDA(
+        cudaEventElapsedTime(out, static_cast<cudaEvent_t>(start), static_cast<cudaEvent_t>(end)));
+  });
+}
+
+// ---- pinned host memory ----
+
+void* host_allocate(void*, int64_t nbytes) { return g_backend->host.allocate(nbytes); }
+
+void host_deallocate(void*, void* p) { g_backend->host.deallocate(p); }
+
+ember_status h2d_async(void*, int32_t device, void* dst, const void* src, int64_t nbytes) {
+  return guard([&] {
+    set_device(device);
+    EC_CUDA(
+        cudaMemcpyAsync(dst, src, static_cast<size_t>(nbytes), cudaMemcpyHostToDevice, stream()));
+    g_backend->host.record_use(src, stream());
+  });
+}
+
+ember_status record_stream(void*, int32_t device, void* ptr, void* stream) {
+  allocator(device).record_stream(ptr, static_cast<cudaStream_t>(stream));
+  return EMBER_OK;
+}
+
 }  // namespace
 
+cudaStream_t current_stream(int32_t device) {
+  return static_cast<size_t>(device) < t_streams.size() ? t_streams[static_cast<size_t>(device)]
+                                                        : nullptr;
+}
+
+void set_device(int32_t device) {
+  EC_CUDA(cudaSetDevice(device));
+  t_device = device;
+}
+
+cudaStream_t stream() { return current_stream(t_device); }
+
 void* allocate_scratch(int32_t device, int64_t nbytes) {
+  if (nbytes == 0) return nullptr;
   void* p = allocate(nullptr, device, nbytes);
   if (p == nullptr) fail(EMBER_ERROR_OUT_OF_MEMORY, t_error);
   return p;
 }
 
-void free_scratch(int32_t device, void* p) { allocator(device).deallocate(p); }
+void free_scratch(int32_t device, void* p) {
+  if (p != nullptr) allocator(device).deallocate(p);
+}
 
 void set_error(const std::string& message) { t_error = message; }
+
+Settings& settings() {
+  static Settings s;
+  return s;
+}
 const char* last_error() { return t_error.c_str(); }
 
 const char* dtype_name(int32_t dtype) {
@@ -184,8 +357,28 @@ extern "C" EMBER_PLUGIN_EXPORT ember_status ember_plugin_register(const ember_pl
   table.memory_stats = memory_stats;
   table.empty_cache = empty_cache;
   table.reset_peak_memory = reset_peak;
+  table.set_option = set_option;
+  table.stream_create = stream_create;
+  table.stream_destroy = stream_destroy;
+  table.set_current_stream = set_current_stream;
+  table.current_stream = get_current_stream;
+  table.stream_synchronize = stream_synchronize;
+  table.stream_query = stream_query;
+  table.stream_wait_event = stream_wait_event;
+  table.event_create = event_create;
+  table.event_destroy = event_destroy;
+  table.event_record = event_record;
+  table.event_synchronize = event_synchronize;
+  table.event_query = event_query;
+  table.event_elapsed_ms = event_elapsed_ms;
+  table.record_stream = record_stream;
+  table.host_allocate = host_allocate;
+  table.host_deallocate = host_deallocate;
+  table.copy_host_to_device_async = h2d_async;
   ember_status s = host->register_backend(host->host_ctx, &table);
-  for (auto reg : {register_elementwise, register_reduce, register_blas, register_nn}) {
+  for (auto reg : {register_elementwise, register_reduce, register_blas, register_nn,
+                   register_random, register_conv, register_math, register_reduce_ex, register_norm,
+                   register_embedding, register_optim, register_factory}) {
     if (s != EMBER_OK) break;
     s = reg(host);
   }

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "core/nn_dispatch.h"
-#include "map.cuh"
+#include "reduce.cuh"
 
 namespace ember_cuda {
 
@@ -16,35 +16,6 @@ using ember::ReduceOp;
 // double, int64 for integers and bool.
 template <class T>
 using sum_acc_t = std::conditional_t<is_floating_v<T>, acc_t<T>, int64_t>;
-
-// The reduced dims of a seen as their own layout, and a's offsets of each output element.
-struct ReducePlan {
-  Layout out;     // out's layout over the kept shape
-  Layout a_kept;  // a's strides over the kept shape (reduced dims size 1)
-  Layout a_red;   // a's sizes/strides over the reduced dims only
-  int64_t n_out, n_red;
-};
-
-ReducePlan plan(const ember_kernel_tensor* out, const ember_kernel_tensor* a) {
-  if (a->ndim > kMaxDims) fail(EMBER_ERROR_NOT_IMPLEMENTED, "cuda reduce: more than 16 dims");
-  ReducePlan p{};
-  p.out = layout_in(out, out);
-  p.a_kept.ndim = a->ndim;
-  p.n_out = out->numel;
-  p.n_red = 1;
-  for (int32_t d = 0; d < a->ndim; ++d) {
-    const bool reduced = out->sizes[d] == 1 && a->sizes[d] != 1;
-    p.a_kept.sizes[d] = out->sizes[d];
-    p.a_kept.strides[d] = reduced ? 0 : a->strides[d];
-    if (reduced) {
-      p.a_red.sizes[p.a_red.ndim] = a->sizes[d];
-      p.a_red.strides[p.a_red.ndim] = a->strides[d];
-      ++p.a_red.ndim;
-      p.n_red *= a->sizes[d];
-    }
-  }
-  return p;
-}
 
 template <class A>
 __device__ A block_sum(A v) {
@@ -165,19 +136,20 @@ void sum_typed(const ember_kernel_tensor* out, const ember_kernel_tensor* a, boo
         static_cast<int>(std::min<int64_t>(sms * 8, (p.n_red + kThreads - 1) / kThreads));
     Scratch partials(a->device_index, static_cast<int64_t>(sizeof(A)) * blocks);
     if (dense(a, p.n_red) && aligned16(x))
-      sum_dense_partials<T, A><<<blocks, kThreads>>>(x, p.n_red, partials.as<A>());
+      sum_dense_partials<T, A><<<blocks, kThreads, 0, stream()>>>(x, p.n_red, partials.as<A>());
     else
-      sum_strided_partials<T, A><<<blocks, kThreads>>>(x, p.a_red, p.n_red, partials.as<A>());
+      sum_strided_partials<T, A>
+          <<<blocks, kThreads, 0, stream()>>>(x, p.a_red, p.n_red, partials.as<A>());
     EC_LAUNCHED("sum");
-    sum_final<T, Out, A><<<1, 1024>>>(partials.as<A>(), blocks, o, mean, p.n_red);
+    sum_final<T, Out, A><<<1, 1024, 0, stream()>>>(partials.as<A>(), blocks, o, mean, p.n_red);
     EC_LAUNCHED("sum");
   } else if (p.n_red >= 512) {
     sum_rows_block<T, Out, A>
-        <<<static_cast<unsigned>(std::min<int64_t>(p.n_out, 65535 * 16)), kThreads>>>(x, p, o,
-                                                                                      mean);
+        <<<static_cast<unsigned>(std::min<int64_t>(p.n_out, 65535 * 16)), kThreads, 0, stream()>>>(
+            x, p, o, mean);
     EC_LAUNCHED("sum");
   } else {
-    sum_rows_thread<T, Out, A><<<blocks_for(p.n_out), kThreads>>>(x, p, o, mean);
+    sum_rows_thread<T, Out, A><<<blocks_for(p.n_out), kThreads, 0, stream()>>>(x, p, o, mean);
     EC_LAUNCHED("sum");
   }
 }
@@ -233,7 +205,7 @@ ember_status argmax(void*, const ember_kernel_tensor* values, const ember_kernel
         fail(EMBER_ERROR_DTYPE, "argmax: bool input on cuda");
       } else {
         if (outer * inner == 0) return;
-        argmax_kernel<T><<<blocks_for(outer * inner), kThreads>>>(
+        argmax_kernel<T><<<blocks_for(outer * inner), kThreads, 0, stream()>>>(
             data<const T>(x), values ? data<T>(values) : nullptr, data<int64_t>(indices), outer,
             size, inner);
         EC_LAUNCHED("argmax");
