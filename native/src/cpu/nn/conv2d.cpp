@@ -3,18 +3,18 @@
 // output (the shifted input rows are the column matrix), or none for 1x1 convolutions. Small
 // products (the usual case: tens of channels) use the register-blocked small GEMM, images spread
 // over the engine's pool, each task with its own buffers; products big enough for BLAS to pay off
-// run image after image through BLAS, which then uses its own threads.
-#include <cblas.h>
-
+// run image after image through BLAS, which then uses its own threads. unfold / fold are the
+// im2col and col2im steps alone.
 #include <algorithm>
 #include <utility>
 #include <vector>
 
+#include "core/nn_conv_pool.h"
 #include "core/nn_dispatch.h"
 #include "core/parallel.h"
 #include "cpu/nn/common.h"
+#include "cpu/nn/conv_gemm.h"
 #include "cpu/nn/simd.h"
-#include "cpu/nn/small_gemm.h"
 
 namespace ember::cpu {
 namespace {
@@ -51,6 +51,30 @@ struct Geometry {
         k(cg * kh * kw),
         p(out_h * out_w),
         pointwise(kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0) {}
+
+  // unfold / fold: x (N, C, H, W) against a (kh, kw) window, all channels one group, no weight.
+  Geometry(const Tensor& x, int64_t out_h, int64_t out_w, const ops::UnfoldParams& prm)
+      : n(x->size(0)),
+        c(x->size(1)),
+        h(x->size(2)),
+        w(x->size(3)),
+        o(0),
+        kh(prm.kernel[0]),
+        kw(prm.kernel[1]),
+        ho(out_h),
+        wo(out_w),
+        sh(prm.stride[0]),
+        sw(prm.stride[1]),
+        ph(prm.padding[0]),
+        pw(prm.padding[1]),
+        dh(prm.dilation[0]),
+        dw(prm.dilation[1]),
+        groups(1),
+        cg(c),
+        og(0),
+        k(c * kh * kw),
+        p(out_h * out_w),
+        pointwise(false) {}
 
   // The output columns [lo, hi) for which input column ow * sw - pw + j * dw lies inside the row.
   std::pair<int64_t, int64_t> valid_cols(int64_t j) const {
@@ -175,47 +199,14 @@ struct Implicit {
   }
 };
 
-// Multiply-accumulates per image and group above which BLAS beats the small GEMM.
-constexpr int64_t kBlasWork = int64_t{1} << 22;
+using conv::gemm;
+using conv::gemm_nt;
 
-bool use_blas(const Geometry& g) { return g.og * g.k * g.p >= kBlasWork; }
+bool use_blas(const Geometry& g) { return conv::use_blas(g.og, g.k, g.p); }
 
-// Runs fn(n0, n1) over the images: on the pool for the small GEMM, in order for BLAS.
 template <class F>
 void for_images(const Geometry& g, bool blas, F&& fn) {
-  if (blas) {
-    fn(int64_t{0}, g.n);
-  } else {
-    parallel_for(0, g.n, 1, fn);
-  }
-}
-
-template <class T>
-void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const T* a,
-               int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  const auto i = [](int64_t v) { return static_cast<blasint>(v); };
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, ta, tb, i(m), i(n), i(k), 1.0f, a, i(lda), b, i(ldb), beta, c,
-                i(ldc));
-  } else {
-    cblas_dgemm(CblasRowMajor, ta, tb, i(m), i(n), i(k), 1.0, a, i(lda), b, i(ldb), beta, c,
-                i(ldc));
-  }
-}
-
-// The small GEMM, or the same product through BLAS (A is then either row-major or transposed).
-template <class T>
-void gemm(const SmallGemm<T>& g, bool blas) {
-  if (!blas) return small_gemm(g);
-  const bool trans_a = g.a_cs != 1;
-  blas_gemm<T>(trans_a ? CblasTrans : CblasNoTrans, CblasNoTrans, g.m, g.n, g.k, g.a,
-               trans_a ? g.a_cs : g.a_rs, g.b, g.ldb, g.accumulate ? T(1) : T(0), g.c, g.ldc);
-}
-
-template <class T>
-void gemm_nt(const SmallGemmNT<T>& g, bool blas) {
-  if (!blas) return small_gemm_nt(g);
-  blas_gemm<T>(CblasNoTrans, CblasTrans, g.m, g.n, g.l, g.a, g.lda, g.b, g.ldb, T(1), g.c, g.ldc);
+  conv::for_images(g.n, blas, fn);
 }
 
 // out[n, grp] (og x p) = w[grp] (og x k) @ col(x[n, grp]) (k x p) + b.
@@ -401,6 +392,51 @@ void backward(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor
   if (gx) grad_input(g, wt->data_as<T>(), gyp, gx->data_as<T>());
 }
 
+// F.unfold: cols[n] (C * kh * kw x L) = im2col(x[n]); F.fold: x[n] = col2im(cols[n]).
+template <class T>
+void unfold_images(const Tensor& cols, const Tensor& x, const ops::UnfoldParams& prm, int64_t out_h,
+                   int64_t out_w, bool fold) {
+  const Geometry g(x, out_h, out_w, prm);
+  T* xp = x->data_as<T>();
+  T* cp = cols->data_as<T>();
+  const int64_t plane = g.c * g.h * g.w, block = g.k * g.p;
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, block));
+  parallel_for(0, g.n, grain, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      if (fold) {
+        std::fill(xp + n * plane, xp + (n + 1) * plane, T(0));
+        col2im(g, cp + n * block, g.p, xp + n * plane);
+      } else {
+        im2col(g, xp + n * plane, cp + n * block, g.p);
+      }
+    }
+  });
+}
+
+// The blocks along each dim of x's plane (the meta checked they are at least one).
+std::pair<int64_t, int64_t> blocks(const Tensor& x, const ops::UnfoldParams& p) {
+  const auto n = [&](int i) {
+    return (x->size(2 + i) + 2 * p.padding[i] - (p.dilation[i] * (p.kernel[i] - 1) + 1)) /
+               p.stride[i] +
+           1;
+  };
+  return {n(0), n(1)};
+}
+
+void im2col_cpu(const Tensor& cols, const Tensor& x, const ops::UnfoldParams& p) {
+  const auto [bh, bw] = blocks(x, p);
+  dispatch_float_double("unfold", x->dtype(), [&](auto tag) {
+    unfold_images<typename decltype(tag)::type>(cols, x, p, bh, bw, false);
+  });
+}
+
+void col2im_cpu(const Tensor& x, const Tensor& cols, const ops::UnfoldParams& p) {
+  const auto [bh, bw] = blocks(x, p);
+  dispatch_float_double("fold", x->dtype(), [&](auto tag) {
+    unfold_images<typename decltype(tag)::type>(cols, x, p, bh, bw, true);
+  });
+}
+
 void conv2d_cpu(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b,
                 const ops::Conv2dParams& p) {
   dispatch_float_double("conv2d", x->dtype(),
@@ -409,7 +445,7 @@ void conv2d_cpu(const Tensor& out, const Tensor& x, const Tensor& w, const Tenso
 
 void conv2d_backward_cpu(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& gy,
                          const Tensor& x, const Tensor& w, const ops::Conv2dParams& p) {
-  dispatch_float_double("conv2d_backward", x->dtype(), [&](auto tag) {
+  dispatch_float_double("conv2d_backward", gy->dtype(), [&](auto tag) {
     backward<typename decltype(tag)::type>(gx, gw, gb, gy, x, w, p);
   });
 }
@@ -418,5 +454,7 @@ void conv2d_backward_cpu(const Tensor& gx, const Tensor& gw, const Tensor& gb, c
 
 EMBER_REGISTER_KERNEL(conv2d_stub, DeviceType::CPU, conv2d_cpu);
 EMBER_REGISTER_KERNEL(conv2d_backward_stub, DeviceType::CPU, conv2d_backward_cpu);
+EMBER_REGISTER_KERNEL(im2col_stub, DeviceType::CPU, im2col_cpu);
+EMBER_REGISTER_KERNEL(col2im_stub, DeviceType::CPU, col2im_cpu);
 
 }  // namespace ember::cpu
