@@ -11,6 +11,21 @@ public enum Reduction
 
     /// <summary>The sum (<c>'sum'</c>).</summary>
     Sum,
+
+    /// <summary>The sum divided by the batch size (<c>'batchmean'</c>); only <see cref="KLDivLoss"/> accepts it.</summary>
+    BatchMean,
+}
+
+internal static class ReductionNames
+{
+    /// <summary>The reduction as PyTorch spells it.</summary>
+    public static string ToName(this Reduction reduction) => reduction switch
+    {
+        Reduction.None => "none",
+        Reduction.Sum => "sum",
+        Reduction.BatchMean => "batchmean",
+        _ => "mean",
+    };
 }
 
 /// <summary>Base of the losses: a module of (input, target) with a <see cref="Reduction"/>.</summary>
@@ -20,12 +35,7 @@ public abstract class Loss(Reduction reduction) : Module<Tensor, Tensor, Tensor>
     public Reduction Reduction { get; } = reduction;
 
     /// <summary>The reduction as PyTorch spells it.</summary>
-    protected string ReductionName => Reduction switch
-    {
-        Reduction.None => "none",
-        Reduction.Sum => "sum",
-        _ => "mean",
-    };
+    protected string ReductionName => Reduction.ToName();
 
     /// <inheritdoc/>
     public override string ExtraRepr() => "";
@@ -95,4 +105,182 @@ public sealed class MSELoss(Reduction reduction = Reduction.Mean) : Loss(reducti
 {
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input, Tensor target) => Functional.MseLoss(input, target, ReductionName);
+}
+
+/// <summary>Absolute error |input - target| (<c>nn.L1Loss</c>).</summary>
+public sealed class L1Loss(Reduction reduction = Reduction.Mean) : Loss(reduction)
+{
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.L1Loss(input, target, ReductionName);
+}
+
+/// <summary>Squared error below <see cref="Beta"/>, absolute error above it (<c>nn.SmoothL1Loss</c>).</summary>
+public sealed class SmoothL1Loss(Reduction reduction = Reduction.Mean, double beta = 1.0) : Loss(reduction)
+{
+    /// <summary>Where the loss changes from squared to absolute (<c>beta</c>).</summary>
+    public double Beta { get; } = beta;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.SmoothL1Loss(input, target, ReductionName, Beta);
+}
+
+/// <summary>Squared error below <see cref="Delta"/>, δ-scaled absolute error above it (<c>nn.HuberLoss</c>).</summary>
+public sealed class HuberLoss(Reduction reduction = Reduction.Mean, double delta = 1.0) : Loss(reduction)
+{
+    /// <summary>Where the loss changes from squared to absolute (<c>delta</c>).</summary>
+    public double Delta { get; } = delta;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.HuberLoss(input, target, ReductionName, Delta);
+}
+
+/// <summary>Binary cross entropy of probabilities (<c>nn.BCELoss</c>).</summary>
+public sealed class BCELoss : Loss
+{
+    /// <summary>A BCE loss with an optional weight that broadcasts to the input.</summary>
+    public BCELoss(Tensor? weight = null, Reduction reduction = Reduction.Mean)
+        : base(reduction) => Weight = weight?.Alias().DetachFromScope();
+
+    /// <summary>The weight (a buffer, saved as <c>weight</c>), or null.</summary>
+    public Tensor? Weight { get; private set; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.BinaryCrossEntropy(input, target, Weight, ReductionName);
+}
+
+/// <summary>Binary cross entropy of logits, numerically stable (<c>nn.BCEWithLogitsLoss</c>).</summary>
+public sealed class BCEWithLogitsLoss : Loss
+{
+    /// <summary>A BCE-with-logits loss with an optional weight and a weight of the positive examples per class.</summary>
+    public BCEWithLogitsLoss(Tensor? weight = null, Reduction reduction = Reduction.Mean, Tensor? posWeight = null)
+        : base(reduction)
+    {
+        Weight = weight?.Alias().DetachFromScope();
+        PosWeight = posWeight?.Alias().DetachFromScope();
+    }
+
+    /// <summary>The weight (a buffer, saved as <c>weight</c>), or null.</summary>
+    public Tensor? Weight { get; private set; }
+
+    /// <summary>The weight of the positive examples (a buffer, saved as <c>pos_weight</c>), or null.</summary>
+    public Tensor? PosWeight { get; private set; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) =>
+        Functional.BinaryCrossEntropyWithLogits(input, target, Weight, ReductionName, PosWeight);
+}
+
+/// <summary>Kullback-Leibler divergence of the target from log-probabilities (<c>nn.KLDivLoss</c>); use <see cref="Reduction.BatchMean"/> for the true KL divergence.</summary>
+public sealed class KLDivLoss(Reduction reduction = Reduction.Mean, bool logTarget = false) : Loss(reduction)
+{
+    /// <summary>Whether the target holds log-probabilities (<c>log_target</c>).</summary>
+    public bool LogTarget { get; } = logTarget;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.KlDiv(input, target, ReductionName, LogTarget);
+}
+
+/// <summary>Negative log likelihood under a Poisson distribution (<c>nn.PoissonNLLLoss</c>).</summary>
+public sealed class PoissonNLLLoss(bool logInput = true, bool full = false, double eps = 1e-8, Reduction reduction = Reduction.Mean) : Loss(reduction)
+{
+    /// <summary>Whether the input is the log of the rate (<c>log_input</c>).</summary>
+    public bool LogInput { get; } = logInput;
+
+    /// <summary>Whether Stirling's term is added (<c>full</c>).</summary>
+    public bool Full { get; } = full;
+
+    /// <summary>Added to the rate before its log when <see cref="LogInput"/> is false (<c>eps</c>).</summary>
+    public double Eps { get; } = eps;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.PoissonNllLoss(input, target, LogInput, Full, Eps, ReductionName);
+}
+
+/// <summary>Base of the losses of three tensors (two inputs and a target, or a triplet).</summary>
+public abstract class Loss3(Reduction reduction) : Module<Tensor, Tensor, Tensor, Tensor>
+{
+    /// <summary>How the per-element losses are combined (<c>reduction</c>).</summary>
+    public Reduction Reduction { get; } = reduction;
+
+    /// <summary>The reduction as PyTorch spells it.</summary>
+    protected string ReductionName => Reduction.ToName();
+
+    /// <inheritdoc/>
+    public override string ExtraRepr() => "";
+}
+
+/// <summary>Negative log likelihood under Gaussians of predicted mean and variance (<c>nn.GaussianNLLLoss</c>); forward(input, target, var).</summary>
+public sealed class GaussianNLLLoss(bool full = false, double eps = 1e-6, Reduction reduction = Reduction.Mean) : Loss3(reduction)
+{
+    /// <summary>Whether the constant 0.5·log 2π is added (<c>full</c>).</summary>
+    public bool Full { get; } = full;
+
+    /// <summary>The smallest variance used (<c>eps</c>).</summary>
+    public double Eps { get; } = eps;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target, Tensor var) => Functional.GaussianNllLoss(input, target, var, Full, Eps, ReductionName);
+}
+
+/// <summary>Whether two inputs are similar (target 1) or not (-1) by their cosine (<c>nn.CosineEmbeddingLoss</c>); forward(input1, input2, target).</summary>
+public sealed class CosineEmbeddingLoss(double margin = 0, Reduction reduction = Reduction.Mean) : Loss3(reduction)
+{
+    /// <summary>The cosine below which dissimilar pairs cost nothing (<c>margin</c>).</summary>
+    public double Margin { get; } = margin;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input1, Tensor input2, Tensor target) =>
+        Functional.CosineEmbeddingLoss(input1, input2, target, Margin, ReductionName);
+}
+
+/// <summary>Ranks input1 above input2 where the target is 1, below where it is -1 (<c>nn.MarginRankingLoss</c>); forward(input1, input2, target).</summary>
+public sealed class MarginRankingLoss(double margin = 0, Reduction reduction = Reduction.Mean) : Loss3(reduction)
+{
+    /// <summary>The margin (<c>margin</c>).</summary>
+    public double Margin { get; } = margin;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input1, Tensor input2, Tensor target) =>
+        Functional.MarginRankingLoss(input1, input2, target, Margin, ReductionName);
+}
+
+/// <summary>Pulls the anchor towards the positive and away from the negative (<c>nn.TripletMarginLoss</c>); forward(anchor, positive, negative).</summary>
+public sealed class TripletMarginLoss(double margin = 1.0, double p = 2, double eps = 1e-6, bool swap = false, Reduction reduction = Reduction.Mean)
+    : Loss3(reduction)
+{
+    /// <summary>The margin (<c>margin</c>).</summary>
+    public double Margin { get; } = margin;
+
+    /// <summary>The norm of the distances (<c>p</c>).</summary>
+    public double P { get; } = p;
+
+    /// <summary>Added to the differences so the distance has a gradient at 0 (<c>eps</c>).</summary>
+    public double Eps { get; } = eps;
+
+    /// <summary>Whether the distance swap is used (<c>swap</c>).</summary>
+    public bool Swap { get; } = swap;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor anchor, Tensor positive, Tensor negative) =>
+        Functional.TripletMarginLoss(anchor, positive, negative, Margin, P, Eps, Swap, ReductionName);
+}
+
+/// <summary>Connectionist temporal classification loss (<c>nn.CTCLoss</c>); forward(log_probs, targets, input_lengths, target_lengths).</summary>
+public sealed class CTCLoss(long blank = 0, Reduction reduction = Reduction.Mean, bool zeroInfinity = false) : Module<Tensor, Tensor, Tensor, Tensor, Tensor>
+{
+    /// <summary>The blank class (<c>blank</c>).</summary>
+    public long Blank { get; } = blank;
+
+    /// <summary>How the per-sequence losses are combined (<c>reduction</c>).</summary>
+    public Reduction Reduction { get; } = reduction;
+
+    /// <summary>Whether infinite losses and their gradients become 0 (<c>zero_infinity</c>).</summary>
+    public bool ZeroInfinity { get; } = zeroInfinity;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths) =>
+        Functional.CtcLoss(logProbs, targets, inputLengths, targetLengths, Blank, Reduction.ToName(), ZeroInfinity);
+
+    /// <inheritdoc/>
+    public override string ExtraRepr() => "";
 }

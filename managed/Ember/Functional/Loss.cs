@@ -5,8 +5,8 @@ namespace Ember;
 public static unsafe partial class Functional
 {
     /// <summary>
-    /// The negative log likelihood of the classes in <paramref name="target"/> (int64, (N) or 0-d) under
-    /// <paramref name="input"/> log-probabilities ((N, C) or (C)) (<c>F.nll_loss</c>). <paramref name="weight"/>
+    /// The negative log likelihood of the classes in <paramref name="target"/> (int64, (N), (N, d1, ...) or 0-d) under
+    /// <paramref name="input"/> log-probabilities ((N, C), (N, C, d1, ...) or (C)) (<c>F.nll_loss</c>). <paramref name="weight"/>
     /// (C) weighs the classes; targets equal to <paramref name="ignoreIndex"/> count for nothing;
     /// <paramref name="reduction"/> is "mean" (weighted by the targets' weights), "sum" or "none".
     /// </summary>
@@ -18,9 +18,11 @@ public static unsafe partial class Functional
     }
 
     /// <summary>
-    /// Cross entropy between <paramref name="input"/> logits ((N, C) or (C)) and <paramref name="target"/>
-    /// (<c>F.cross_entropy</c>): class indices (int64, (N) or 0-d), or class probabilities shaped like the
-    /// input. <paramref name="labelSmoothing"/> in [0, 1] mixes the target with the uniform distribution.
+    /// Cross entropy between <paramref name="input"/> logits ((N, C), (N, C, d1, ...) or (C)) and <paramref name="target"/>
+    /// (<c>F.cross_entropy</c>): class indices (int64, (N), (N, d1, ...) or 0-d), or class probabilities shaped like the
+    /// input. <paramref name="weight"/> (C) weighs the classes and targets equal to <paramref name="ignoreIndex"/> count for
+    /// nothing (both as in <see cref="NllLoss(Tensor, Tensor, Tensor?, long, string)"/>; the mean of probability targets is
+    /// over the samples). <paramref name="labelSmoothing"/> in [0, 1] mixes the target with the uniform distribution.
     /// </summary>
     public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100, string reduction = "mean", double labelSmoothing = 0.0)
     {
@@ -93,6 +95,8 @@ public static unsafe partial class Functional
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
+        if (input.Dim > 2)
+            return SpatialNllLoss(input, target, weight, ignoreIndex, reduction, out totalWeight);
         if (weight is { _requiresGrad: true } && GradMode.IsEnabled)
             throw new ArgumentException("Functional.NllLoss: the gradient with respect to weight is not implemented (as in PyTorch); pass weight.Detach()", nameof(weight));
         ember_tensor r, total;
@@ -110,6 +114,24 @@ public static unsafe partial class Functional
             Total = SavedTensor.Of(totalWeight),
         };
         return Autograd.SetHistory(result, node);
+    }
+
+    // (N, C, d1, ...) with targets (N, d1, ...): the class dim moved last and everything else flattened into the batch.
+    private static Tensor SpatialNllLoss(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, ember_reduction reduction, out Tensor totalWeight)
+    {
+        long[] inShape = input.ShapeArray;
+        long[] expected = [inShape[0], .. inShape[2..]];
+        if (!target.ShapeArray.SequenceEqual(expected))
+            throw new ArgumentException(
+                $"Functional.NllLoss: expected target of shape [{string.Join(", ", expected)}] for input of shape {input.Shape}, got target {target.Shape}", nameof(target));
+        using Tensor moved = input.Movedim(1, -1);
+        using Tensor flat = moved.Reshape([-1, inShape[1]]);
+        using Tensor flatTarget = target.Reshape([-1]);
+        Tensor loss = NllLoss(flat, flatTarget, weight, ignoreIndex, reduction, out totalWeight);
+        if (reduction != ember_reduction.EMBER_REDUCTION_NONE)
+            return loss;
+        using (loss)
+            return loss.Reshape(expected);
     }
 
     /// <summary>nll_loss's backward as a differentiable op. It is linear in the gradient, and its adjoint is nll_loss itself.</summary>
