@@ -1,10 +1,16 @@
 namespace Ember.NN;
 
-/// <summary>max(0, x) (<c>nn.ReLU</c>).</summary>
-public sealed class ReLU : Module<Tensor, Tensor>
+/// <summary>max(0, x) (<c>nn.ReLU</c>); with <c>inplace</c> it overwrites its input.</summary>
+public sealed class ReLU(bool inplace = false) : Module<Tensor, Tensor>
 {
+    /// <summary>Whether the input is overwritten (<c>inplace</c>).</summary>
+    public bool Inplace { get; } = inplace;
+
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Relu(input);
+    public override Tensor Forward(Tensor input) => Inplace ? Functional.Threshold(input, 0, 0, inplace: true) : Functional.Relu(input);
+
+    /// <inheritdoc/>
+    public override string ExtraRepr() => Inplace ? "inplace=True" : "";
 }
 
 /// <summary>Softmax along <see cref="Dim"/> (<c>nn.Softmax(dim)</c>).</summary>
