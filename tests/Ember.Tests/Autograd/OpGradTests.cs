@@ -17,7 +17,7 @@ public class OpGradTests
         // Tensor
         "Eq", "Ne", "Lt", "Le", "Gt", "Ge", "ArgMax", "Detach", "Detach_", "RequiresGrad_", "get_Grad", "MoveToOuterScope", "DetachFromScope",
         // Torch factories
-        "Empty", "Zeros", "Ones", "Full", "ZerosLike", "OnesLike", "EmptyLike", "Arange", "Eye", "Rand", "Randn", "Tensor", "FromArray",
+        "Empty", "Zeros", "Ones", "Full", "ZerosLike", "OnesLike", "EmptyLike", "Arange", "Eye", "Rand", "Randn", "Tensor", "FromArray", "AsTensor",
         // Torch serialization and random state
         "Load", "GetRngState",
         // Autograd's own API (its results are gradients, checked by the autograd tests)
@@ -25,7 +25,7 @@ public class OpGradTests
     ];
 
     // Differentiable, but only on a GPU: checked by the cuda-category tests (CudaTests).
-    private static readonly HashSet<string> CheckedOnGpu = ["Cuda"];
+    private static readonly HashSet<string> CheckedOnGpu = ["Cuda", "PinMemory"];
 
     // Cases whose values depend on the random generator, so PyTorch cannot give the same values.
     private static readonly HashSet<string> NoTorchReference = ["dropout", "dropout2d"];
@@ -83,7 +83,9 @@ public class OpGradTests
     public void EveryPublicOpIsCovered()
     {
         var covered = GradCases.All.Concat(ShapeGradCases.All).Select(c => c.Op).Concat(ShapeGradCases.NonDifferentiable).Concat(MathGradCases.Covered)
-            .Concat(NNGradCases.Cases.Select(c => c.Op)).Concat(CheckedOnGpu).ToHashSet();
+            .Concat(NNGradCases.Cases.Select(c => c.Op)).Concat(UpsampleGradCases.Cases.Select(c => c.Op))
+            .Concat(AttentionGradCases.Cases.Select(c => c.Op)).Concat(LossGradCases.Cases.Select(c => c.Op))
+            .Concat(ConvGradCases.Cases.Select(c => c.Op)).Concat(CheckedOnGpu).ToHashSet();
         var missing = new List<string>();
         foreach (Type type in new[] { typeof(Tensor), typeof(Functional), typeof(Torch) })
         {
