@@ -59,6 +59,27 @@ void conv_case(const std::string& name, int64_t n, int64_t c, int64_t hw, int64_
                                })
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime();
+  // The two halves of the backward alone, to see where its time goes.
+  benchmark::RegisterBenchmark(
+      ("conv2d_bwd_weight/" + name).c_str(),
+      [=](benchmark::State& st) {
+        const Inputs in = make();
+        for (auto _ : st)
+          benchmark::DoNotOptimize(ops::conv2d_backward(in.gy, in.x, in.w, p, false, true, false));
+      })
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
+  if (need_input) {
+    benchmark::RegisterBenchmark(("conv2d_bwd_input/" + name).c_str(),
+                                 [=](benchmark::State& st) {
+                                   const Inputs in = make();
+                                   for (auto _ : st)
+                                     benchmark::DoNotOptimize(ops::conv2d_backward(
+                                         in.gy, in.x, in.w, p, true, false, false));
+                                 })
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+  }
 }
 
 void softmax_cases() {
