@@ -22,6 +22,18 @@ int64_t nbytes_of(const DimVector& sizes, DType dtype) {
   return n;
 }
 
+// Checks that nbytes of host data at `data` is exactly what a tensor of shape and dt holds (the
+// check of from_data and from_blob); returns that count.
+int64_t checked_host_bytes(const char* op, const void* data, int64_t nbytes, const DimVector& shape,
+                           DType dt) {
+  const int64_t need = nbytes_of(shape, dt);
+  EMBER_CHECK(nbytes == need, EMBER_ERROR_INVALID_ARGUMENT, op, ": ", nbytes, " bytes given for a ",
+              dtype_name(dt), " tensor of sizes ", shape, ", which holds ",
+              need < 0 ? "more than 2^63" : std::to_string(need), " bytes");
+  if (need > 0 && data == nullptr) capi::null_argument(op, "data");
+  return need;
+}
+
 }  // namespace
 
 extern "C" {
@@ -175,11 +187,7 @@ EMBER_API ember_status ember_from_data(const void* data, int64_t nbytes, const i
   return capi::make("from_data", out, [&](const char* op) {
     DimVector shape = capi::sizes_arg(op, sizes, ndim);
     const DType dt = capi::dtype_arg(op, dtype);
-    const int64_t need = nbytes_of(shape, dt);
-    EMBER_CHECK(nbytes == need, EMBER_ERROR_INVALID_ARGUMENT, op, ": ", nbytes,
-                " bytes given for a ", dtype_name(dt), " tensor of sizes ", shape, ", which holds ",
-                need < 0 ? "more than 2^63" : std::to_string(need), " bytes");
-    if (need > 0 && data == nullptr) capi::null_argument(op, "data");
+    const int64_t need = checked_host_bytes(op, data, nbytes, shape, dt);
     Tensor t = empty(shape, dt, Device{});
     if (need > 0) std::memcpy(t->data(), data, static_cast<size_t>(need));
     return t;
@@ -192,19 +200,10 @@ EMBER_API ember_status ember_from_blob(void* data, int64_t nbytes, const int64_t
   return capi::make("from_blob", out, [&](const char* op) {
     DimVector shape = capi::sizes_arg(op, sizes, ndim);
     const DType dt = capi::dtype_arg(op, dtype);
-    const int64_t need = nbytes_of(shape, dt);
-    EMBER_CHECK(nbytes == need, EMBER_ERROR_INVALID_ARGUMENT, op, ": ", nbytes,
-                " bytes given for a ", dtype_name(dt), " tensor of sizes ", shape, ", which holds ",
-                need < 0 ? "more than 2^63" : std::to_string(need), " bytes");
-    if (need > 0 && data == nullptr) capi::null_argument(op, "data");
-    // Strides of a row-major layout; the storage takes over the release from here on.
-    DimVector strides(shape.size());
-    int64_t step = 1;
-    for (size_t d = shape.size(); d-- > 0;) {
-      strides[d] = step;
-      step *= shape[d];
-    }
+    checked_host_bytes(op, data, nbytes, shape, dt);
+    // The storage takes over the release from here on.
     auto storage = Ref<Storage>::make(data, nbytes, Device{}, release, ctx);
+    DimVector strides = contiguous_strides(shape);
     return Tensor::make(std::move(storage), std::move(shape), std::move(strides), 0, dt);
   });
 }

@@ -103,13 +103,8 @@ Tensor pin_memory(const Tensor& t) {
   if (t->storage()->pinned()) return t;
   Allocator& pinned = pinned_host_allocator("pin_memory");
   auto storage = Ref<Storage>::make(nbytes(t), Device{}, pinned);
-  DimVector strides(static_cast<int64_t>(t->sizes().size()));
-  int64_t step = 1;
-  for (int64_t d = static_cast<int64_t>(t->sizes().size()) - 1; d >= 0; --d) {
-    strides[d] = step;
-    step *= t->sizes()[d];
-  }
-  Tensor out = Tensor::make(std::move(storage), t->sizes(), std::move(strides), 0, t->dtype());
+  Tensor out =
+      Tensor::make(std::move(storage), t->sizes(), contiguous_strides(t->sizes()), 0, t->dtype());
   if (out->numel() > 0) copy_stub("pin_memory", Device{}, out, t);
   return out;
 }
