@@ -24,7 +24,7 @@ __device__ A block_sum(A v) {
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   if (lane == 0) shared[warp] = v;
   __syncthreads();
-  const int warps = (blockDim.x + 31) / 32;
+  const unsigned warps = (blockDim.x + 31) / 32;
   v = threadIdx.x < warps ? shared[threadIdx.x] : A(0);
   if (warp == 0)
     for (int o = 16; o > 0; o /= 2) v += __shfl_down_sync(0xffffffffu, v, o);

@@ -75,7 +75,7 @@ __device__ Acc block_fold(Acc v, const Ops& ops) {
   __shared__ Acc buf[kThreads];
   buf[threadIdx.x] = v;
   __syncthreads();
-  for (int s = kThreads / 2; s > 0; s /= 2) {
+  for (unsigned s = kThreads / 2; s > 0; s /= 2) {
     if (threadIdx.x < s) buf[threadIdx.x] = ops.combine(buf[threadIdx.x], buf[threadIdx.x + s]);
     __syncthreads();
   }
