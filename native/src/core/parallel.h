@@ -8,7 +8,7 @@ namespace ember {
 
 // Number of threads kernels may use (the caller's thread included).
 int num_threads();
-// Resizes the pool; also caps BLAS threads so the two never oversubscribe the cores.
+// Resizes the pool, which also runs BLAS's products (cpu/blas.h).
 void set_num_threads(int n);
 
 namespace detail {

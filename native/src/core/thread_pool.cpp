@@ -66,7 +66,8 @@ void spin_then_wait(const std::atomic<Word>& word, Pred pred) {
 
 class ThreadPool {
  public:
-  ThreadPool() : size_(default_num_threads()) { openblas_set_num_threads(size_.load()); }
+  // OpenBLAS stays on one thread: GEMMs are split over this pool instead (cpu/blas.h).
+  ThreadPool() : size_(default_num_threads()) { openblas_set_num_threads(1); }
 
   int size() const { return size_.load(std::memory_order_relaxed); }
 
@@ -76,7 +77,6 @@ class ThreadPool {
     std::lock_guard<std::mutex> lock(job_mutex_);
     stop_workers();
     size_.store(n, std::memory_order_relaxed);
-    openblas_set_num_threads(n);
   }
 
   void run(int64_t begin, int64_t end, int64_t grain, detail::RangeFn fn, void* ctx) {

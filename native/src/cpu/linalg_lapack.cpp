@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/dispatch_shape.h"
+#include "cpu/blas.h"
 #include "cpu/cast.h"
 #include "cpu/iterator.h"
 
@@ -76,34 +77,43 @@ struct Lapack;
   template <>                                                                                 \
   struct Lapack<T> {                                                                          \
     static void getrf(int m, int n, T* a, int lda, int* ipiv, int* info) {                    \
+      LapackThreads threads;                                                                  \
       p##getrf_(&m, &n, a, &lda, ipiv, info);                                                 \
     }                                                                                         \
     static void getri(int n, T* a, int lda, const int* ipiv, T* work, int lwork, int* info) { \
+      LapackThreads threads;                                                                  \
       p##getri_(&n, a, &lda, ipiv, work, &lwork, info);                                       \
     }                                                                                         \
     static void gesv(int n, int nrhs, T* a, int lda, int* ipiv, T* b, int ldb, int* info) {   \
+      LapackThreads threads;                                                                  \
       p##gesv_(&n, &nrhs, a, &lda, ipiv, b, &ldb, info);                                      \
     }                                                                                         \
     static void potrf(char uplo, int n, T* a, int lda, int* info) {                           \
+      LapackThreads threads;                                                                  \
       p##potrf_(&uplo, &n, a, &lda, info, 1);                                                 \
     }                                                                                         \
     static void geqrf(int m, int n, T* a, int lda, T* tau, T* work, int lwork, int* info) {   \
+      LapackThreads threads;                                                                  \
       p##geqrf_(&m, &n, a, &lda, tau, work, &lwork, info);                                    \
     }                                                                                         \
     static void orgqr(int m, int n, int k, T* a, int lda, const T* tau, T* work, int lwork,   \
                       int* info) {                                                            \
+      LapackThreads threads;                                                                  \
       p##orgqr_(&m, &n, &k, a, &lda, tau, work, &lwork, info);                                \
     }                                                                                         \
     static void gesdd(char jobz, int m, int n, T* a, int lda, T* s, T* u, int ldu, T* vt,     \
                       int ldvt, T* work, int lwork, int* iwork, int* info) {                  \
+      LapackThreads threads;                                                                  \
       p##gesdd_(&jobz, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, iwork, info, 1); \
     }                                                                                         \
     static void syevd(char jobz, char uplo, int n, T* a, int lda, T* w, T* work, int lwork,   \
                       int* iwork, int liwork, int* info) {                                    \
+      LapackThreads threads;                                                                  \
       p##syevd_(&jobz, &uplo, &n, a, &lda, w, work, &lwork, iwork, &liwork, info, 1, 1);      \
     }                                                                                         \
     static void gelsd(int m, int n, int nrhs, T* a, int lda, T* b, int ldb, T* s, T rcond,    \
                       int* rank, T* work, int lwork, int* iwork, int* info) {                 \
+      LapackThreads threads;                                                                  \
       p##gelsd_(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rcond, rank, work, &lwork, iwork, info); \
     }                                                                                         \
   }

@@ -1,14 +1,13 @@
-// CPU kernel of matmul. float32/float64 go to OpenBLAS, reading transposed views in place through
-// its transpose flags; the other dtypes use a portable blocked kernel (16-bit floats accumulate in
-// float32, integers wrap exactly as their own type would).
-#include <cblas.h>
-
+// CPU kernel of matmul. float32/float64 go to OpenBLAS (cpu/blas.h), reading transposed views in
+// place through its transpose flags; the other dtypes use a portable blocked kernel (16-bit floats
+// accumulate in float32, integers wrap exactly as their own type would).
 #include <algorithm>
 #include <limits>
 #include <type_traits>
 #include <vector>
 
 #include "core/dispatch.h"
+#include "cpu/blas.h"
 #include "cpu/cast.h"
 #include "cpu/iterator.h"
 
@@ -85,16 +84,7 @@ bool fold_batches(const Tensor& out, const Tensor& a, const Tensor& b) {
 template <class T>
 void blas_gemm(bool ta, bool tb, int64_t n, int64_t m, int64_t k, const T* a, int64_t lda,
                const T* b, int64_t ldb, T* c, int64_t ldc) {
-  const auto tra = ta ? CblasTrans : CblasNoTrans, trb = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, tra, trb, static_cast<blasint>(n), static_cast<blasint>(m),
-                static_cast<blasint>(k), 1.0f, a, static_cast<blasint>(lda), b,
-                static_cast<blasint>(ldb), 0.0f, c, static_cast<blasint>(ldc));
-  } else {
-    cblas_dgemm(CblasRowMajor, tra, trb, static_cast<blasint>(n), static_cast<blasint>(m),
-                static_cast<blasint>(k), 1.0, a, static_cast<blasint>(lda), b,
-                static_cast<blasint>(ldb), 0.0, c, static_cast<blasint>(ldc));
-  }
+  gemm<T>(ta, tb, n, m, k, T(1), a, lda, b, ldb, T(0), c, ldc);
 }
 
 bool fits_blas_int(int64_t v) { return v <= std::numeric_limits<blasint>::max(); }

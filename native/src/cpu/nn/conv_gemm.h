@@ -1,14 +1,12 @@
 // The GEMMs of the convolution kernels: the register-blocked small GEMM for the usual small
 // products, or the same product through BLAS when it is big enough to pay for BLAS's packing (BLAS
-// then uses its own threads, so callers run images in order instead of on the pool).
+// then splits each product over the pool, so callers run images in order).
 #pragma once
 
-#include <cblas.h>
-
 #include <cstdint>
-#include <type_traits>
 
 #include "core/parallel.h"
+#include "cpu/blas.h"
 #include "cpu/nn/small_gemm.h"
 
 namespace ember::cpu::conv {
@@ -31,14 +29,7 @@ void for_images(int64_t n, bool blas, F&& fn) {
 template <class T>
 void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const T* a,
                int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  const auto i = [](int64_t v) { return static_cast<blasint>(v); };
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, ta, tb, i(m), i(n), i(k), 1.0f, a, i(lda), b, i(ldb), beta, c,
-                i(ldc));
-  } else {
-    cblas_dgemm(CblasRowMajor, ta, tb, i(m), i(n), i(k), 1.0, a, i(lda), b, i(ldb), beta, c,
-                i(ldc));
-  }
+  gemm<T>(ta == CblasTrans, tb == CblasTrans, m, n, k, T(1), a, lda, b, ldb, beta, c, ldc);
 }
 
 // The small GEMM, or the same product through BLAS (A is then either row-major or transposed).

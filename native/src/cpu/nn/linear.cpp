@@ -1,28 +1,14 @@
 // linear on the CPU: out = x @ w^T + b as one BLAS GEMM that accumulates onto the bias rows.
-#include <cblas.h>
-
 #include <algorithm>
 
 #include "core/nn_dispatch.h"
 #include "core/parallel.h"
+#include "cpu/blas.h"
 #include "cpu/iterator.h"
 #include "cpu/nn/common.h"
 
 namespace ember::cpu {
 namespace {
-
-template <class T>
-void gemm_nt(int64_t m, int64_t n, int64_t k, const T* a, const T* b, T beta, T* c) {
-  const auto bm = static_cast<blasint>(m), bn = static_cast<blasint>(n),
-             bk = static_cast<blasint>(k);
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, bm, bn, bk, 1.0f, a, bk, b, bk, beta, c,
-                bn);
-  } else {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, bm, bn, bk, 1.0, a, bk, b, bk, beta, c,
-                bn);
-  }
-}
 
 template <class T>
 void linear(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b) {
@@ -39,7 +25,8 @@ void linear(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b
     if (!b) std::fill(op, op + m * n, T(0));
     return;
   }
-  gemm_nt<T>(m, n, k, x->data_as<T>(), w->data_as<T>(), b ? T(1) : T(0), op);
+  gemm<T>(false, true, m, n, k, T(1), x->data_as<T>(), k, w->data_as<T>(), k, b ? T(1) : T(0), op,
+          n);
 }
 
 void linear_cpu(const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b) {

@@ -1,0 +1,91 @@
+// The seed MLP's products at batch 64 (Flatten, 784-512-512-10): the forward x @ Wᵀ, the input
+// gradient g @ W and the weight gradient gᵀ @ x of each layer, as the training step runs them
+// (through ops::matmul on transposed views).
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+
+#include "core/nn_ops.h"
+#include "core/ops.h"
+#include "core/parallel.h"
+
+namespace ember {
+namespace {
+
+int bench_threads() {
+  const char* s = std::getenv("EMBER_BENCH_THREADS");
+  return s ? std::atoi(s) : 2;
+}
+
+Tensor randn(const DimVector& sizes) {
+  static Ref<Generator> gen = Ref<Generator>::make(0);
+  return ops::randn(sizes, DType::Float32, Device{}, *gen);
+}
+
+// out = a @ b with a (m x k) stored transposed when ta, b (k x n) stored transposed when tb.
+void mlp_product(benchmark::State& state, bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
+  set_num_threads(bench_threads());
+  Tensor a = ta ? ops::transpose(randn({k, m}), 0, 1) : randn({m, k});
+  Tensor b = tb ? ops::transpose(randn({n, k}), 0, 1) : randn({k, n});
+  for (auto _ : state) benchmark::DoNotOptimize(ops::matmul(a, b));
+  state.counters["flop"] = 2.0 * m * n * k;
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * m * n * k, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+#define MLP_PRODUCT(label, ta, tb, m, n, k)              \
+  BENCHMARK_CAPTURE(mlp_product, label, ta, tb, m, n, k) \
+      ->Name("mlp_gemm_" #label "/impl:ember")           \
+      ->Unit(benchmark::kMicrosecond)                    \
+      ->UseRealTime();
+MLP_PRODUCT(fwd1, false, true, 64, 512, 784)
+MLP_PRODUCT(fwd2, false, true, 64, 512, 512)
+MLP_PRODUCT(gin2, false, false, 64, 512, 512)
+MLP_PRODUCT(gw2, true, false, 512, 512, 64)
+MLP_PRODUCT(gw1, true, false, 512, 784, 64)
+
+}  // namespace
+}  // namespace ember
+
+namespace ember {
+namespace {
+
+// Every kernel of one seed-MLP SGD step at batch 64, called directly, in the order the autograd
+// engine runs them: the floor that the managed step (benchmarks/Ember.Benchmarks, mlp_step_sgd_b64)
+// adds its own bookkeeping to.
+void mlp_step_kernels(benchmark::State& state) {
+  set_num_threads(bench_threads());
+  const int64_t batch = 64;
+  Tensor x = randn({batch, 784});
+  Tensor target = ops::full({batch}, Scalar(int64_t{3}), DType::Int64, Device{});
+  Tensor w1 = randn({512, 784}), b1 = randn({512}), w2 = randn({512, 512}), b2 = randn({512}),
+         w3 = randn({10, 512}), b3 = randn({10});
+  const int64_t batch_dim[] = {0};
+  for (auto _ : state) {
+    Tensor h1 = ops::relu(ops::linear(x, w1, b1));
+    Tensor h2 = ops::relu(ops::linear(h1, w2, b2));
+    Tensor logits = ops::linear(h2, w3, b3);
+    Tensor logp = ops::log_softmax(logits, 1);
+    auto [loss, total] = ops::nll_loss(logp, target, Tensor{}, ops::Reduction::Mean, -100);
+    Tensor one = ops::full({}, Scalar(1.0), DType::Float32, Device{});
+    Tensor g_logp =
+        ops::nll_loss_backward(one, logp, target, Tensor{}, ops::Reduction::Mean, -100, total);
+    Tensor g3 = ops::log_softmax_backward(g_logp, logp, 1);
+    Tensor gw3 = ops::matmul(ops::transpose(g3, 0, 1), h2), gb3 = ops::sum(g3, batch_dim, false);
+    Tensor g2 = ops::threshold_backward(ops::matmul(g3, w3), h2, Scalar(0.0));
+    Tensor gw2 = ops::matmul(ops::transpose(g2, 0, 1), h1), gb2 = ops::sum(g2, batch_dim, false);
+    Tensor g1 = ops::threshold_backward(ops::matmul(g2, w2), h1, Scalar(0.0));
+    Tensor gw1 = ops::matmul(ops::transpose(g1, 0, 1), x), gb1 = ops::sum(g1, batch_dim, false);
+    const Tensor params[] = {w1, b1, w2, b2, w3, b3}, grads[] = {gw1, gb1, gw2, gb2, gw3, gb3};
+    ops::SgdOptions o;
+    o.lr = 1e-6;
+    ops::sgd_step(params, grads, {}, o);
+  }
+}
+BENCHMARK(mlp_step_kernels)
+    ->Name("mlp_step_sgd_b64_kernels/impl:ember")
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace ember

@@ -1,0 +1,30 @@
+// The engine's one door to BLAS GEMM. OpenBLAS runs single-threaded inside it and the product is
+// split over the engine's own pool, so the pool's workers and OpenBLAS's never spin against each
+// other for the same cores (with both pools alive, a 2-core machine lost a third of a training
+// step to their yielding). LAPACK, which has no such split, borrows OpenBLAS's threads through
+// LapackThreads.
+#pragma once
+
+#include <cblas.h>
+
+#include <cstdint>
+
+namespace ember::cpu {
+
+// C (m x n, row stride ldc) = alpha * op(A) @ op(B) + beta * C, row-major, as cblas_?gemm; split
+// into one block of C per pool thread when the product is big enough to pay for the hand-off.
+// Runs on the calling thread alone inside a pool task.
+template <class T>
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+          int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
+
+// Gives OpenBLAS the pool's thread count while a LAPACK routine runs, and takes it back after.
+class LapackThreads {
+ public:
+  LapackThreads();
+  ~LapackThreads();
+  LapackThreads(const LapackThreads&) = delete;
+  LapackThreads& operator=(const LapackThreads&) = delete;
+};
+
+}  // namespace ember::cpu
