@@ -5,6 +5,7 @@
 // each pass is parallel over rows that never share output elements.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "core/nn_interpolate.h"
@@ -154,44 +155,91 @@ struct Plan {
   }
 };
 
-// One separable pass over src seen as (outer, n_in, inner): dst (outer, n_out, inner) with
-// dst[o, j] = sum_k w[j, k] * src[o, index[j, k]] (the inner rows are contiguous, so the
-// innermost loop vectorises), or its transpose, dst[o, index[j, k]] += w[j, k] * src[o, j].
+// Rows [o0, o1) of one separable pass over src seen as (outer, n_in, inner): dst (outer, n_out,
+// inner) with dst[o, j] = sum_k w[j, k] * src[o, index[j, k]], or its transpose,
+// dst[o, index[j, k]] += w[j, k] * src[o, j]. Inner rows are contiguous, so the innermost loops
+// vectorise; the last dim's pass (inner == 1) gathers taps straight into dst instead. acc holds
+// n_in * inner compute-type values for the transpose, inner for the forward.
 template <class C, class S, class D>
-void filter(const S* src, D* dst, int64_t outer, int64_t n_in, int64_t n_out, int64_t inner,
-            const Taps<C>& t, bool transpose) {
+EMBER_ALWAYS_INLINE inline void filter_rows_body(const S* src, D* dst, int64_t o0, int64_t o1,
+                                                 int64_t n_in, int64_t n_out, int64_t inner,
+                                                 const Taps<C>& t, bool transpose, C* acc) {
   const int64_t n_src = transpose ? n_out : n_in, n_dst = transpose ? n_in : n_out;
-  const int64_t grain =
-      std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, n_out * t.count * inner));
-  parallel_for(0, outer, grain, [&](int64_t b, int64_t e) {
-    std::vector<C> acc(static_cast<std::size_t>(transpose ? n_dst * inner : inner));
-    for (int64_t o = b; o < e; ++o) {
-      const S* sp = src + o * n_src * inner;
-      D* dp = dst + o * n_dst * inner;
-      if (transpose) {
-        std::fill(acc.begin(), acc.end(), C(0));
+  const int64_t count = t.count;
+  const int64_t* index = t.index.data();
+  const C* weight = t.weight.data();
+  for (int64_t o = o0; o < o1; ++o) {
+    const S* sp = src + o * n_src * inner;
+    D* dp = dst + o * n_dst * inner;
+    if (transpose) {
+      for (int64_t i = 0; i < n_dst * inner; ++i) acc[i] = C(0);
+      if (inner == 1) {
         for (int64_t j = 0; j < n_out; ++j) {
-          const S* row = sp + j * inner;
-          for (int64_t k = 0; k < t.count; ++k) {
-            const C w = t.weight[j * t.count + k];
-            C* a = acc.data() + t.index[j * t.count + k] * inner;
-            for (int64_t i = 0; i < inner; ++i) a[i] += w * static_cast<C>(row[i]);
-          }
+          const C v = static_cast<C>(sp[j]);
+          for (int64_t k = 0; k < count; ++k)
+            acc[index[j * count + k]] += weight[j * count + k] * v;
         }
-        for (int64_t i = 0; i < n_dst * inner; ++i) dp[i] = static_cast<D>(acc[i]);
-        continue;
       }
+      for (int64_t j = 0; inner > 1 && j < n_out; ++j) {
+        const S* row = sp + j * inner;
+        for (int64_t k = 0; k < count; ++k) {
+          const C w = weight[j * count + k];
+          C* a = acc + index[j * count + k] * inner;
+          for (int64_t i = 0; i < inner; ++i) a[i] += w * static_cast<C>(row[i]);
+        }
+      }
+      for (int64_t i = 0; i < n_dst * inner; ++i) dp[i] = static_cast<D>(acc[i]);
+    } else if (inner == 1) {
       for (int64_t j = 0; j < n_out; ++j) {
-        std::fill(acc.begin(), acc.end(), C(0));
-        for (int64_t k = 0; k < t.count; ++k) {
-          const C w = t.weight[j * t.count + k];
-          const S* row = sp + t.index[j * t.count + k] * inner;
+        C v = C(0);
+        for (int64_t k = 0; k < count; ++k)
+          v += weight[j * count + k] * static_cast<C>(sp[index[j * count + k]]);
+        dp[j] = static_cast<D>(v);
+      }
+    } else {
+      for (int64_t j = 0; j < n_out; ++j) {
+        const C w0 = weight[j * count];
+        const S* r0 = sp + index[j * count] * inner;
+        for (int64_t i = 0; i < inner; ++i) acc[i] = w0 * static_cast<C>(r0[i]);
+        for (int64_t k = 1; k < count; ++k) {
+          const C w = weight[j * count + k];
+          const S* row = sp + index[j * count + k] * inner;
           for (int64_t i = 0; i < inner; ++i) acc[i] += w * static_cast<C>(row[i]);
         }
         D* row = dp + j * inner;
         for (int64_t i = 0; i < inner; ++i) row[i] = static_cast<D>(acc[i]);
       }
     }
+  }
+}
+
+template <class C, class S, class D>
+void filter_rows(const S* src, D* dst, int64_t o0, int64_t o1, int64_t n_in, int64_t n_out,
+                 int64_t inner, const Taps<C>& t, bool transpose, C* acc) {
+  filter_rows_body(src, dst, o0, o1, n_in, n_out, inner, t, transpose, acc);
+}
+#if EMBER_X86_CLONES
+template <class C, class S, class D>
+EMBER_TARGET_AVX2 void filter_rows_avx2(const S* src, D* dst, int64_t o0, int64_t o1, int64_t n_in,
+                                        int64_t n_out, int64_t inner, const Taps<C>& t,
+                                        bool transpose, C* acc) {
+  filter_rows_body(src, dst, o0, o1, n_in, n_out, inner, t, transpose, acc);
+}
+#endif
+
+// One pass, parallel over the outer rows, which never share output elements.
+template <class C, class S, class D>
+void filter(const S* src, D* dst, int64_t outer, int64_t n_in, int64_t n_out, int64_t inner,
+            const Taps<C>& t, bool transpose) {
+  const int64_t grain =
+      std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, n_out * t.count * inner));
+  parallel_for(0, outer, grain, [&](int64_t b, int64_t e) {
+    std::vector<C> acc(static_cast<std::size_t>(transpose ? n_in * inner : inner));
+#if EMBER_X86_CLONES
+    if (cpu_has_avx2())
+      return filter_rows_avx2(src, dst, b, e, n_in, n_out, inner, t, transpose, acc.data());
+#endif
+    filter_rows(src, dst, b, e, n_in, n_out, inner, t, transpose, acc.data());
   });
 }
 
@@ -214,7 +262,10 @@ void run(const T* src, T* dst, int64_t planes, const InterpolateParams& p, bool 
                  [&](int64_t b, int64_t e) { std::copy(src + b, src + e, dst + b); });
     return;
   }
-  std::vector<C> a, b;
+  // Intermediate results come from the engine's allocator, which keeps large blocks cached: a
+  // fresh std::vector would zero and fault in megabytes on every call.
+  const DType compute_dtype = std::is_same_v<C, double> ? DType::Float64 : DType::Float32;
+  Tensor a, b;
   const void* from = src;
   for (std::size_t n = 0; n < axes.size(); ++n) {
     const int ax = axes[n];
@@ -224,21 +275,20 @@ void run(const T* src, T* dst, int64_t planes, const InterpolateParams& p, bool 
     const int64_t n_in = plan.in[ax], n_out = plan.out[ax];
     cur[ax] = backward ? n_in : n_out;
     const bool first = n == 0, last = n + 1 == axes.size();
-    std::vector<C>& next = (n % 2 == 0) ? a : b;
-    if (!last) next.resize(static_cast<std::size_t>(planes * cur[0] * cur[1] * cur[2]));
+    Tensor& next_buffer = (n % 2 == 0) ? a : b;
+    if (!last) next_buffer = empty({planes * cur[0] * cur[1] * cur[2]}, compute_dtype, Device{});
+    C* next = last ? nullptr : next_buffer->data_as<C>();
     const Taps<C>& t = plan.taps[ax];
     if (first && last) {
       filter<C, T, T>(static_cast<const T*>(from), dst, outer, n_in, n_out, inner, t, backward);
     } else if (first) {
-      filter<C, T, C>(static_cast<const T*>(from), next.data(), outer, n_in, n_out, inner, t,
-                      backward);
+      filter<C, T, C>(static_cast<const T*>(from), next, outer, n_in, n_out, inner, t, backward);
     } else if (last) {
       filter<C, C, T>(static_cast<const C*>(from), dst, outer, n_in, n_out, inner, t, backward);
     } else {
-      filter<C, C, C>(static_cast<const C*>(from), next.data(), outer, n_in, n_out, inner, t,
-                      backward);
+      filter<C, C, C>(static_cast<const C*>(from), next, outer, n_in, n_out, inner, t, backward);
     }
-    from = next.data();
+    from = next;
   }
 }
 
