@@ -1,9 +1,10 @@
 // nn kernel benchmarks; tests/reference/bench_nn_torch.py times the same cases in PyTorch.
 //   conv2d on the seed CNN's shapes (batch 64): forward, and forward + backward (the first conv
 //   needs no input gradient, as in training);
-//   log_softmax / softmax (and backward) on (64, 4096) float32;
-//   one Adam step over 10M float32 parameters, reported also as GB/s of memory traffic: it reads
-//   param, grad, exp_avg, exp_avg_sq and writes param, exp_avg, exp_avg_sq (7 x 4 bytes/element).
+//   max_pool2d with 2x2 windows on the seed CNN's two pooled shapes, forward and forward +
+//   backward; log_softmax / softmax (and backward) on (64, 4096) float32; one Adam step over 10M
+//   float32 parameters, reported also as GB/s of memory traffic: it reads param, grad, exp_avg,
+//   exp_avg_sq and writes param, exp_avg, exp_avg_sq (7 x 4 bytes/element).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -82,6 +83,34 @@ void conv_case(const std::string& name, int64_t n, int64_t c, int64_t hw, int64_
   }
 }
 
+// max_pool2d with the seed CNN's 2x2 windows: forward, and forward + backward.
+void pool_case(const std::string& name, int64_t n, int64_t c, int64_t hw) {
+  ops::Pool2dParams p;
+  p.kernel = {2, 2};
+  p.stride = {2, 2};
+  benchmark::RegisterBenchmark(("max_pool2d_fwd/" + name).c_str(),
+                               [=](benchmark::State& st) {
+                                 set_num_threads(bench_threads());
+                                 const Tensor x = randn({n, c, hw, hw});
+                                 for (auto _ : st) benchmark::DoNotOptimize(ops::max_pool2d(x, p));
+                               })
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark(
+      ("max_pool2d_fwd_bwd/" + name).c_str(),
+      [=](benchmark::State& st) {
+        set_num_threads(bench_threads());
+        const Tensor x = randn({n, c, hw, hw});
+        const Tensor gy = randn({n, c, hw / 2, hw / 2});
+        for (auto _ : st) {
+          const auto [y, idx] = ops::max_pool2d(x, p);
+          benchmark::DoNotOptimize(ops::max_pool2d_backward(gy, x, idx, p));
+        }
+      })
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
+}
+
 void softmax_cases() {
   auto reg = [](const char* name, auto fn) {
     benchmark::RegisterBenchmark(
@@ -134,6 +163,8 @@ void adam_case() {
 const bool registered = [] {
   conv_case("64x1x28x28_k5_c10", 64, 1, 28, 10, 5, false);
   conv_case("64x10x12x12_k5_c20", 64, 10, 12, 20, 5, true);
+  pool_case("64x10x24x24", 64, 10, 24);
+  pool_case("64x20x8x8", 64, 20, 8);
   softmax_cases();
   adam_case();
   return true;

@@ -1,11 +1,14 @@
-// conv2d forward and backward on the CPU, as GEMMs per image over an im2col view of the input:
+// conv2d forward and backward on the CPU. Small products with stride 1 along the width and output
+// rows a whole number of vectors wide go to the direct kernels (conv2d_direct.h). The rest run
+// as GEMMs per image over an im2col view of the input:
 // explicit (im2col / col2im buffers), implicit for stride 1 when rows are barely wider than the
 // output (the shifted input rows are the column matrix), or none for 1x1 convolutions. Small
 // products (the usual case: tens of channels) use the register-blocked small GEMM, images spread
 // over the engine's pool, each task with its own buffers; products big enough for BLAS to pay off
-// run image after image through BLAS, which then uses its own threads. unfold / fold are the
-// im2col and col2im steps alone.
+// run image after image through BLAS, which then splits each product over the pool. unfold / fold
+// are the im2col and col2im steps alone.
 #include <algorithm>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -13,6 +16,7 @@
 #include "core/nn_dispatch.h"
 #include "core/parallel.h"
 #include "cpu/nn/common.h"
+#include "cpu/nn/conv2d_direct.h"
 #include "cpu/nn/conv_gemm.h"
 #include "cpu/nn/simd.h"
 
@@ -204,6 +208,16 @@ using conv::gemm_nt;
 
 bool use_blas(const Geometry& g) { return conv::use_blas(g.og, g.k, g.p); }
 
+// The direct kernels' view of g, when they take it: products too small for BLAS, stride 1 along
+// the width and output rows a whole number of vectors wide.
+template <class T>
+std::optional<conv::Direct> direct(const Geometry& g) {
+  const conv::Direct d{g.n,  g.c,  g.h,  g.w,  g.o,  g.kh, g.kw,    g.ho,
+                       g.wo, g.sh, g.ph, g.pw, g.dh, g.dw, g.groups};
+  if (use_blas(g) || !conv::direct_applies(d, g.sw, sizeof(T))) return std::nullopt;
+  return d;
+}
+
 template <class F>
 void for_images(const Geometry& g, bool blas, F&& fn) {
   conv::for_images(g.n, blas, fn);
@@ -218,6 +232,7 @@ void forward(const Tensor& out, const Tensor& x, const Tensor& wt, const Tensor&
   const T* wp = wt->data_as<T>();
   const T* bp = b ? b->data_as<T>() : nullptr;
   T* yp = out->data_as<T>();
+  if (const auto d = direct<T>(g)) return conv::direct_forward(*d, xp, wp, bp, yp);
   const bool blas = use_blas(g);
   if (!blas && Implicit::applies(g)) {
     const Implicit im(g);
@@ -264,24 +279,51 @@ void forward(const Tensor& out, const Tensor& x, const Tensor& wt, const Tensor&
   });
 }
 
-// Sum of n contiguous values on vector lanes (a plain float loop would not be widened).
+// Sum of n contiguous values on vector lanes (a plain float loop would not be widened), in four
+// accumulators so that the adds do not wait on each other.
 template <class T>
-T sum_run(const T* p, int64_t n) {
+EMBER_ALWAYS_INLINE inline T sum_run_body(const T* p, int64_t n) {
   using V = typename Simd<T>::V;
   constexpr int W = Simd<T>::kWidth;
-  V acc{};
+  V acc[4] = {};
   int64_t q = 0;
+  for (; q + 4 * W <= n; q += 4 * W) {
+    for (int a = 0; a < 4; ++a) {
+      V v;
+      load_vec(v, p + q + a * W);
+      acc[a] += v;
+    }
+  }
   for (; q + W <= n; q += W) {
     V v;
     load_vec(v, p + q);
-    acc += v;
+    acc[0] += v;
   }
+  acc[0] += acc[1] + acc[2] + acc[3];
   T lanes[W];
-  store_vec(lanes, acc);
+  store_vec(lanes, acc[0]);
   T s = 0;
   for (int w = 0; w < W; ++w) s += lanes[w];
   for (; q < n; ++q) s += p[q];
   return s;
+}
+
+template <class T>
+T sum_run_base(const T* p, int64_t n) {
+  return sum_run_body(p, n);
+}
+#if EMBER_X86_CLONES
+template <class T>
+EMBER_TARGET_AVX2 T sum_run_avx2(const T* p, int64_t n) {
+  return sum_run_body(p, n);
+}
+#endif
+template <class T>
+T sum_run(const T* p, int64_t n) {
+#if EMBER_X86_CLONES
+  if (cpu_has_avx2()) return sum_run_avx2(p, n);
+#endif
+  return sum_run_base(p, n);
 }
 
 template <class T>
@@ -301,6 +343,7 @@ void grad_bias(const Geometry& g, const T* gy, T* gb) {
 // own slice and the slices are added in batch order: the result does not depend on the threads.
 template <class T>
 void grad_weight(const Geometry& g, const T* xp, const T* gy, T* gw) {
+  if (const auto d = direct<T>(g)) return conv::direct_grad_weight(*d, xp, gy, gw);
   const bool blas = use_blas(g);
   const bool implicit = !blas && Implicit::applies(g);
   const int64_t batch = implicit ? 1 : std::clamp<int64_t>(256 / std::max<int64_t>(1, g.p), 1, g.n);
@@ -363,6 +406,7 @@ void grad_weight(const Geometry& g, const T* xp, const T* gy, T* gw) {
 // grad_x[n, grp] = col2im(w[grp]^T (k x og) @ grad_out[n, grp] (og x p)).
 template <class T>
 void grad_input(const Geometry& g, const T* wp, const T* gy, T* gx) {
+  if (const auto d = direct<T>(g)) return conv::direct_grad_input(*d, wp, gy, gx);
   const bool blas = use_blas(g);
   for_images(g, blas, [&](int64_t n0, int64_t n1) {
     std::vector<T> col(g.pointwise ? 0 : g.k * g.p);
