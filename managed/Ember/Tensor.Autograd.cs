@@ -23,12 +23,22 @@ public unsafe partial class Tensor
     /// </summary>
     internal Tensor? _viewBase;
 
+    /// <summary>Set when the tensor was created inside <see cref="Torch.InferenceMode"/> (or is a view of such a tensor).</summary>
+    internal bool _inference;
+
     /// <summary>Wraps a native reference without registering with any scope (aliases held by the graph).</summary>
     private Tensor(nint unscopedHandle)
     {
         _handle = new TensorHandle(unscopedHandle);
         MemoryPressure.OnTensorCreated();
     }
+
+    /// <summary>
+    /// True for an inference tensor (<c>Tensor.is_inference()</c>): one created inside
+    /// <see cref="Torch.InferenceMode"/>, or a view of one. Outside inference mode it cannot be saved for
+    /// backward, changed in place, or made to require grad; <see cref="Clone"/> gives a normal tensor.
+    /// </summary>
+    public bool IsInference => _inference;
 
     /// <summary>
     /// A new object over a new native reference to the same tensor, with the same autograd identity.
@@ -43,6 +53,7 @@ public unsafe partial class Tensor
         t._dtype = _dtype;
         t._autograd = _autograd;
         t._requiresGrad = _requiresGrad;
+        t._inference = _inference;
         return t;
     }
 
@@ -109,6 +120,8 @@ public unsafe partial class Tensor
                     $"(GradFn {_autograd.GradFn.Name}). Use Detach() to get a tensor that does not require grad.");
             return this;
         }
+        if (requiresGrad && _inference && !GradMode.IsInference)
+            throw new AutogradException("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed (RequiresGrad_); Clone() it to get a normal tensor.");
         if (requiresGrad && !IsFloatingPoint)
             throw new DTypeException($"only tensors of floating point dtype can require gradients, but this tensor has dtype {DType.ToTorchString()}");
         if (requiresGrad)

@@ -284,9 +284,10 @@ public unsafe partial class Tensor
 
     /// <summary>
     /// An in-place op goes through autograd (<see cref="Derivatives"/>) when it touches anything that
-    /// requires grad: this tensor, the operand, or the base this tensor is a view of.
+    /// requires grad: this tensor, the operand, or the base this tensor is a view of. An inference tensor
+    /// outside inference mode is refused here (<see cref="Inference.CheckInplace"/>).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static bool InplaceNeedsAutograd(Tensor self, Tensor? other) =>
-        self._requiresGrad || (other is not null && other._requiresGrad) || (self._viewBase is { _requiresGrad: true });
+        (self._inference && Inference.CheckInplace(self)) || self._requiresGrad || (other is not null && other._requiresGrad) || (self._viewBase is { _requiresGrad: true });
 }

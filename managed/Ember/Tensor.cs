@@ -35,6 +35,7 @@ public unsafe partial class Tensor : IDisposable
     internal Tensor(ember_tensor handle)
     {
         _handle = new TensorHandle(handle.Handle);
+        _inference = GradMode.CreatesInferenceTensors;
         MemoryPressure.OnTensorCreated();
         TensorScope.OnCreated(this);
     }

@@ -99,7 +99,10 @@ public static partial class Autograd
                     if (t.NumEl != 1)
                         throw new AutogradException(
                             $"Autograd.{caller}: a gradient can be implicitly created only for outputs of one element, but tensor {i} has shape {t.Shape}; pass the gradient");
-                    seeds[i] = Torch.Ones(t.ShapeArray, t.DType, t.Device).KnownLayout(t.ShapeArray, t.DType);
+                    // Autograd.Grad may hand a seed back as a result: only Backward shares the cached one.
+                    seeds[i] = caller == "Backward"
+                        ? Seeds.Filled(t.ShapeArray, t.DType, t.Device, 1.0)
+                        : Torch.Ones(t.ShapeArray, t.DType, t.Device).KnownLayout(t.ShapeArray, t.DType);
                 }
                 else
                 {

@@ -7,7 +7,11 @@ namespace Ember;
 internal static partial class Derivatives
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MarkView(Tensor result, Tensor input) => result._viewBase = input._viewBase ?? input;
+    private static void MarkView(Tensor result, Tensor input)
+    {
+        result._viewBase = input._viewBase ?? input;
+        result._inference = input._inference; // a view is of its base's kind, also when made inside inference mode
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Tensor View(Tensor result, Tensor a)

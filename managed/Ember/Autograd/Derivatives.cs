@@ -86,7 +86,10 @@ internal static unsafe partial class Derivatives
     public static Tensor To(Tensor result, Tensor a)
     {
         if (Tensor.SameTensor(result, a))
+        {
             result._viewBase = a._viewBase ?? a;
+            result._inference = a._inference;
+        }
         return a._requiresGrad ? RecordTo(result, a) : result;
     }
 
@@ -95,7 +98,10 @@ internal static unsafe partial class Derivatives
     public static Tensor Contiguous(Tensor result, Tensor a)
     {
         if (Tensor.SameTensor(result, a))
+        {
             result._viewBase = a._viewBase ?? a;
+            result._inference = a._inference;
+        }
         return a._requiresGrad ? RecordContiguous(result, a) : result;
     }
 
@@ -221,7 +227,7 @@ internal static unsafe partial class Derivatives
                 count *= shape.Length == 0 ? 1 : shape[normalized[i]];
             }
         }
-        string name = (mean ? "MeanBackward" : "SumBackward") + (dims.Length == 0 ? "0" : "1");
+        string name = mean ? (dims.Length == 0 ? "MeanBackward0" : "MeanBackward1") : (dims.Length == 0 ? "SumBackward0" : "SumBackward1");
         DType dtype = a.DType;
         if (dims.Length == 0 && dtype.IsFloatingPoint())
             result.KnownLayout([], dtype); // a full reduction of floats is a 0-d tensor of the same dtype

@@ -20,6 +20,7 @@ public static partial class Autograd
             public bool Executes;  // the node runs (Grad: an input lies beyond it)
             public List<int>?[]? Captures; // Grad: the result indices captured at each slot
             public byte Visit;     // MarkCaptures' walk: 1 = entered, 2 = done
+            public bool Accumulated; // a producer added into the leaf's Grad in place (GradAccumulator.TryAccumulate)
 
             /// <summary>Adds a gradient into a slot; in place only into a tensor no one else can see.</summary>
             public void Add(int slot, Tensor g, bool createGraph)
@@ -56,7 +57,10 @@ public static partial class Autograd
             public readonly Stack<Node> Stack = new();
 
             public Task? Find(Node node) =>
-                ReferenceEquals(Volatile.Read(ref node.RunOwner), this) ? (Task)node.RunTask! : Shared.GetValueOrDefault(node);
+                ReferenceEquals(Volatile.Read(ref node.RunOwner), this) ? (Task)node.RunTask! : Shared.Count == 0 ? null : Shared.GetValueOrDefault(node);
+
+            // FusionTargets' array for nodes of two inputs (the common case), reused: a node's ApplyInto ends before the next starts.
+            public readonly GradAccumulator?[] Into2 = new GradAccumulator?[2];
 
             public Task Get(Node node) => Find(node) ?? throw new AutogradException($"internal: {node.Name} was not discovered");
 
@@ -100,10 +104,12 @@ public static partial class Autograd
                         t.Reaches = t.Executes = false;
                         t.Captures = null;
                         t.Visit = 0;
+                        t.Accumulated = false;
                         _pool.Push(t);
                     }
                 }
                 All.Clear();
+                Array.Clear(Into2); // holds no accumulator (and so no leaf's gradient) past the run
                 Shared.Clear();
                 Ready.Clear();
                 Stack.Clear();
@@ -124,6 +130,9 @@ public static partial class Autograd
             GradMode.State? previousMode = GradMode.Override(createGraph ? GradMode.State.Enabled : GradMode.State.Disabled);
             bool checkNan = Anomaly.CheckNan;
             bool anomaly = Anomaly.IsEnabled;
+            // Producers may add straight into leaves' gradients in place only in a plain backward: Autograd.Grad
+            // must leave Grad alone, createGraph needs the sum recorded, and anomaly mode checks every output.
+            bool fuse = captures is null && !createGraph && !anomaly;
             try
             {
                 Discover(roots, state);
@@ -172,7 +181,14 @@ public static partial class Autograd
                         continue;
                     }
 
-                    Tensor?[] outputs = Execute(node, buffer, anomaly, checkNan);
+                    if (task.Accumulated && node is GradAccumulator accumulated && buffer[0] is null)
+                    {
+                        accumulated.RunPostHooks(); // every gradient of this leaf was added in place by its producers
+                        continue;
+                    }
+
+                    GradAccumulator?[]? into = fuse && node.AccumulatesInto ? FusionTargets(node, state) : null;
+                    Tensor?[] outputs = Execute(node, buffer, anomaly, checkNan, into);
                     if (!keepGraph)
                         node.ReleaseSaved();
 
@@ -187,6 +203,8 @@ public static partial class Autograd
                             continue;
                         }
                         Task child = state.Get(target);
+                        if (into is not null && into[i] is not null)
+                            child.Accumulated = true;
                         if (g is not null)
                         {
                             if (child.Reaches)
@@ -335,17 +353,41 @@ public static partial class Autograd
             }
         }
 
-        private static Tensor?[] Execute(Node node, Tensor?[] buffer, bool anomaly, bool checkNan)
+        /// <summary>The accumulators among the node's next functions that may be added into in place; null when none.</summary>
+        private static GradAccumulator?[]? FusionTargets(Node node, RunState state)
+        {
+            Edge[] next = node.Next;
+            GradAccumulator?[]? into = null;
+            for (int i = 0; i < next.Length; i++)
+            {
+                if (next[i].Node is GradAccumulator acc && acc.CanAccumulateInPlace && state.Get(acc).Reaches)
+                {
+                    if (into is null)
+                    {
+                        into = next.Length == 2 ? state.Into2 : new GradAccumulator?[next.Length];
+                        Array.Clear(into);
+                    }
+                    into[i] = acc;
+                }
+            }
+            return into;
+        }
+
+        private static Tensor?[] Execute(Node node, Tensor?[] buffer, bool anomaly, bool checkNan, GradAccumulator?[]? into)
         {
             bool any = false;
             foreach (Tensor? g in buffer)
                 any |= g is not null;
             if (!any)
+            {
+                if (into is not null)
+                    Array.Clear(into);
                 return [];
+            }
             Tensor?[] outputs;
             try
             {
-                outputs = node.Apply(buffer);
+                outputs = into is null ? node.Apply(buffer) : node.ApplyInto(buffer, into);
             }
             catch (Exception e) when (anomaly && e is not AutogradAnomalyException)
             {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Ember;
 
 /// <summary>
@@ -14,6 +16,10 @@ internal static class GradMode
 
     // Scopes open in the process (plus one once SetGradEnabled was used): while 0, the mode is the default.
     private static int s_active;
+
+    // InferenceMode scopes open in the process: while 0, a new tensor is never an inference tensor, and
+    // creating one reads this counter only.
+    private static int s_inferenceActive;
 
     // Set by the engine while it runs a backward on this thread; scopes opened inside take precedence.
     [ThreadStatic]
@@ -35,6 +41,13 @@ internal static class GradMode
 
     public static bool IsInference => Effective?.IsInference ?? false;
 
+    /// <summary>True when tensors created now are inference tensors; one static read while no InferenceMode scope is open.</summary>
+    public static bool CreatesInferenceTensors
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Volatile.Read(ref s_inferenceActive) != 0 && IsInference;
+    }
+
     /// <summary>The engine's override for the current thread; returns the previous one to restore.</summary>
     public static State? Override(State? state)
     {
@@ -46,16 +59,20 @@ internal static class GradMode
     internal static (State? Async, State? Override) Enter(State state)
     {
         Interlocked.Increment(ref s_active);
+        if (state.IsInference)
+            Interlocked.Increment(ref s_inferenceActive);
         (State? Async, State? Override) previous = (s_state.Value, t_override);
         s_state.Value = state;
         t_override = null;
         return previous;
     }
 
-    internal static void Exit((State? Async, State? Override) previous)
+    internal static void Exit(State state, (State? Async, State? Override) previous)
     {
         s_state.Value = previous.Async;
         t_override = previous.Override;
+        if (state.IsInference)
+            Interlocked.Decrement(ref s_inferenceActive);
         Interlocked.Decrement(ref s_active);
     }
 
@@ -77,16 +94,21 @@ internal static class GradMode
 /// </summary>
 public sealed class GradModeScope : IDisposable
 {
+    private readonly GradMode.State _state;
     private readonly (GradMode.State? Async, GradMode.State? Override) _previous;
     private int _disposed;
 
-    internal GradModeScope(GradMode.State state) => _previous = GradMode.Enter(state);
+    internal GradModeScope(GradMode.State state)
+    {
+        _state = state;
+        _previous = GradMode.Enter(state);
+    }
 
     /// <summary>Makes the grad mode that was current before this scope current again.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            GradMode.Exit(_previous);
+            GradMode.Exit(_state, _previous);
     }
 }
 
@@ -104,7 +126,12 @@ public static partial class Torch
 
     /// <summary>
     /// Inference mode until the returned scope is disposed (<c>torch.inference_mode()</c>): no gradient
-    /// recording, as in <see cref="NoGrad"/>; <paramref name="mode"/> false gives back normal grad mode.
+    /// recording, as in <see cref="NoGrad"/>, and every tensor created inside is an inference tensor
+    /// (<see cref="Tensor.IsInference"/>; a view takes the kind of its base). Outside inference mode an
+    /// inference tensor cannot be saved for backward (an op that would record it throws), changed in
+    /// place, or made to require grad: <see cref="Tensor.Clone"/> gives a normal tensor.
+    /// <paramref name="mode"/> false gives back normal grad mode (inside an inference scope too). The mode
+    /// flows across <c>await</c>.
     /// </summary>
     public static GradModeScope InferenceMode(bool mode = true) => new(mode ? GradMode.State.Inference : GradMode.State.Enabled);
 

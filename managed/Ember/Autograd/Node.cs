@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ember.Interop;
 
 namespace Ember;
 
@@ -51,6 +52,21 @@ public static partial class Autograd
         /// ownership of an incoming gradient by setting its slot to null.
         /// </summary>
         internal abstract Tensor?[] Apply(Tensor?[] grads);
+
+        /// <summary>True when the node overrides <see cref="ApplyInto"/>.</summary>
+        internal virtual bool AccumulatesInto => false;
+
+        /// <summary>
+        /// <see cref="Apply"/> that may add an input's gradient straight into a leaf's <see cref="Tensor.Grad"/>
+        /// (one fused in-place op instead of a new gradient tensor and an add): <paramref name="into"/>[i] is the
+        /// accumulator of input i where the engine allows that. The node leaves into[i] set and returns null for
+        /// an input it added through <see cref="GradAccumulator.TryAccumulate"/>, and clears into[i] for the others.
+        /// </summary>
+        internal virtual Tensor?[] ApplyInto(Tensor?[] grads, GradAccumulator?[] into)
+        {
+            Array.Clear(into);
+            return Apply(grads);
+        }
 
         /// <summary>Frees what the node saved for backward (after a backward without retainGraph).</summary>
         internal virtual void ReleaseSaved() { }
@@ -138,11 +154,51 @@ public static partial class Autograd
                     g.Dispose();
                 }
             }
+            RunPostHooks();
+            return [];
+        }
+
+        /// <summary>The post-accumulate hooks; the engine calls it itself when every gradient of the run was added through <see cref="TryAccumulate"/>.</summary>
+        internal void RunPostHooks()
+        {
             if (Leaf.PostAccumulateHooks is { } post)
                 foreach (Action hook in post.Snapshot)
                     hook();
-            return [];
         }
+
+        /// <summary>
+        /// Whether a producer may add into the leaf's gradient in place now: it exists, and no hook has to see
+        /// the incoming gradient first. The engine asks only outside createGraph and anomaly mode.
+        /// </summary>
+        internal bool CanAccumulateInPlace =>
+            Leaf.Grad is not null && (Leaf.LeafHooks is null || Leaf.LeafHooks.Snapshot.Length == 0) && !HasPreHooks;
+
+        /// <summary>
+        /// Adds <paramref name="g"/> (times <paramref name="factor"/> when given, negated with <paramref name="negate"/>)
+        /// into the leaf's gradient in place, as <see cref="Apply"/> would add it, when everything has the leaf's
+        /// shape and dtype; returns false, changing nothing, when it cannot (the caller then returns the gradient).
+        /// </summary>
+        internal bool TryAccumulate(Tensor g, Tensor? factor = null, bool negate = false)
+        {
+            if (!SameLayout(g) || (factor is not null && !SameLayout(factor)))
+                return false;
+            lock (Leaf)
+            {
+                // (An inference tensor as Grad takes the ordinary path, whose in-place add refuses it.)
+                if (Leaf.Grad is not { IsDisposed: false } old || !SameLayout(old) || old._requiresGrad || old._inference
+                    || (Leaf.LeafHooks is { } hooks && hooks.Snapshot.Length != 0))
+                    return false;
+                // The engine's own in-place add: no autograd checks to make (grad mode is off, old is a plain tensor).
+                ember_status status = factor is null
+                    ? (negate ? NativeMethods.ember_sub_(old.Handle, g.Handle) : NativeMethods.ember_add_(old.Handle, g.Handle))
+                    : NativeMethods.ember_addcmul_(old.Handle, g.Handle, factor.Handle, Scalar.Of(negate ? -1L : 1L));
+                GC.KeepAlive(factor);
+                Tensor.Check(status, old, g);
+            }
+            return true;
+        }
+
+        private bool SameLayout(Tensor t) => t.DType == DType && t.ShapeArray.AsSpan().SequenceEqual(Shape);
     }
 
     /// <summary>An edge of the graph: the node that gets a gradient and the slot it goes to.</summary>

@@ -19,6 +19,35 @@ internal sealed class AddBackward(long[] aShape, DType aType, long[] bShape, DTy
             gb = subtract ? Grads.ToInput(-g, true, bShape, bType) : Grads.ToInput(g, false, bShape, bType);
         return [ga, gb];
     }
+
+    internal override bool AccumulatesInto => true;
+
+    internal override Tensor?[] ApplyInto(Tensor?[] grads, Autograd.GradAccumulator?[] into)
+    {
+        Tensor g = grads[0]!;
+        bool fusedA = into[0] is { } a && a.TryAccumulate(g);
+        bool fusedB = into[1] is { } b && b.TryAccumulate(g, negate: subtract);
+        if (!fusedA)
+            into[0] = null;
+        if (!fusedB)
+            into[1] = null;
+        if (fusedA && fusedB)
+            return []; // nothing to pass on (the engine reads missing outputs as null)
+        Tensor?[] result = Apply(grads);
+        if (fusedA)
+            DropFused(result, 0, g);
+        if (fusedB)
+            DropFused(result, 1, g);
+        return result;
+    }
+
+    // The gradient of an input that was already added in place is not passed on (Apply computed it anyway).
+    private static void DropFused(Tensor?[] result, int i, Tensor g)
+    {
+        if (result[i] is { } r && !ReferenceEquals(r, g) && Array.IndexOf(result, r) == i && Array.LastIndexOf(result, r) == i)
+            r.Dispose();
+        result[i] = null;
+    }
 }
 
 /// <summary>Ops whose gradient passes through unchanged or negated: a + s, a - s, s - a, -a, and clone/alias.</summary>
@@ -27,6 +56,16 @@ internal sealed class PassBackward(string name, bool negate) : Autograd.Node
     public override string Name => name;
 
     internal override Tensor?[] Apply(Tensor?[] grads) => [negate ? -grads[0]! : grads[0]];
+
+    internal override bool AccumulatesInto => true;
+
+    internal override Tensor?[] ApplyInto(Tensor?[] grads, Autograd.GradAccumulator?[] into)
+    {
+        if (into[0]!.TryAccumulate(grads[0]!, negate: negate))
+            return [];
+        into[0] = null;
+        return Apply(grads);
+    }
 }
 
 /// <summary>a * b: grad * b and grad * a.</summary>
@@ -47,6 +86,26 @@ internal sealed class MulBackward(long[] aShape, DType aType, long[] bShape, DTy
         Tensor? ga = NeedsGrad(0) ? Grads.ToInput(g * B!.Unpack(this), true, aShape, aType) : null;
         Tensor? gb = NeedsGrad(1) ? Grads.ToInput(g * A!.Unpack(this), true, bShape, bType) : null;
         return [ga, gb];
+    }
+
+    internal override bool AccumulatesInto => true;
+
+    // grad_a += g * b and grad_b += g * a as one addcmul_ each, when g, a and b have the leaves' shape and dtype.
+    internal override Tensor?[] ApplyInto(Tensor?[] grads, Autograd.GradAccumulator?[] into)
+    {
+        Tensor g = grads[0]!;
+        Tensor? ga = null, gb = null;
+        if (into[0] is not { } accA || !accA.TryAccumulate(g, B!.Unpack(this)))
+        {
+            into[0] = null;
+            ga = NeedsGrad(0) ? Grads.ToInput(g * B!.Unpack(this), true, aShape, aType) : null;
+        }
+        if (into[1] is not { } accB || !accB.TryAccumulate(g, A!.Unpack(this)))
+        {
+            into[1] = null;
+            gb = NeedsGrad(1) ? Grads.ToInput(g * A!.Unpack(this), true, bShape, bType) : null;
+        }
+        return ga is null && gb is null ? [] : [ga, gb];
     }
 
     internal override void ReleaseSaved()
@@ -149,8 +208,7 @@ internal sealed class ReduceBackward(string name, long[] inputShape, DType input
     internal bool IsFull => dims is null;
 
     /// <summary>The input's gradient when the output's is 1: ones, or 1/n for the mean.</summary>
-    internal Tensor GradientOfOne(Device device) =>
-        (count == 0 ? Torch.Ones(inputShape, inputType, device) : Torch.Full(inputShape, 1.0 / count, inputType, device)).KnownLayout(inputShape, inputType);
+    internal Tensor GradientOfOne(Device device) => Seeds.Filled(inputShape, inputType, device, count == 0 ? 1.0 : 1.0 / count);
 
     internal override Tensor?[] Apply(Tensor?[] grads)
     {

@@ -25,9 +25,14 @@ internal sealed class SavedTensor
     /// its owner, who keeps it for longer than any graph: that one is referred to as it is. (Extra
     /// references to a leaf, such as those the engine makes, are marked shared and get their own reference.)
     /// </summary>
-    public static SavedTensor Of(Tensor tensor) => tensor._requiresGrad && tensor._viewBase is null && tensor._autograd is { GradFn: null, View: null }
-        ? new(tensor, tensor.Version, owned: false)
-        : new(tensor.NewRef(scoped: false), tensor.Version, owned: true);
+    public static SavedTensor Of(Tensor tensor)
+    {
+        if (tensor._inference)
+            Inference.CheckSave(tensor);
+        return tensor._requiresGrad && tensor._viewBase is null && tensor._autograd is { GradFn: null, View: null }
+            ? new(tensor, tensor.Version, owned: false)
+            : new(tensor.NewRef(scoped: false), tensor.Version, owned: true);
+    }
 
     /// <summary>Takes ownership of <paramref name="owned"/>, a tensor nobody else holds (e.g. a copy made before an in-place op).</summary>
     public static SavedTensor Own(Tensor owned) => new(owned.DetachFromScope(), owned.Version, owned: true);
