@@ -4,6 +4,7 @@
 //     native/include/ember/conv_pool.h
 //     native/include/ember/core.h
 //     native/include/ember/ember.h
+//     native/include/ember/graph.h
 //     native/include/ember/indexing.h
 //     native/include/ember/interpolate.h
 //     native/include/ember/linalg.h
@@ -150,6 +151,18 @@ internal struct ember_scalar
     public long i;
     public int kind;
     public int reserved;
+}
+
+internal readonly struct ember_cuda_graph
+{
+    public readonly nint Handle;
+
+    public ember_cuda_graph(nint handle)
+    {
+        Handle = handle;
+    }
+
+    public bool IsNull => Handle == 0;
 }
 
 internal readonly struct ember_event
@@ -478,6 +491,24 @@ internal static unsafe partial class NativeMethods
     internal static extern ember_status ember_ctc_loss_backward(ember_tensor grad_out, ember_tensor log_probs, ember_tensor targets, ember_tensor input_lengths, ember_tensor target_lengths, ember_tensor neg_log_likelihood, ember_tensor log_alpha, long blank, int zero_infinity, ember_tensor* grad_out_x);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    internal static extern ember_status ember_cuda_graph_capture_begin(ember_cuda_graph graph);
+
+    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    internal static extern ember_status ember_cuda_graph_capture_end(ember_cuda_graph graph);
+
+    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    internal static extern ember_status ember_cuda_graph_create(ember_device device, ember_cuda_graph* @out);
+
+    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    internal static extern ember_status ember_cuda_graph_destroy(ember_cuda_graph graph);
+
+    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    internal static extern ember_status ember_cuda_graph_replay(ember_cuda_graph graph);
+
+    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    internal static extern ember_status ember_cuda_graph_reset(ember_cuda_graph graph);
+
+    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
     internal static extern ember_status ember_cummax(ember_tensor a, int dim, ember_tensor* values_out, ember_tensor* indices_out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
@@ -632,6 +663,9 @@ internal static unsafe partial class NativeMethods
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
     internal static extern ember_status ember_feature_dropout(ember_tensor x, double p, int train, ember_generator gen, ember_tensor* @out, ember_tensor* mask_out);
+
+    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    internal static extern ember_status ember_fill_(ember_tensor t, ember_scalar value);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
     internal static extern ember_status ember_flatten(ember_tensor t, int start_dim, int end_dim, ember_tensor* @out);
@@ -1542,6 +1576,7 @@ internal static unsafe class NativeLayout
             Offset("ember_scalar", "kind", (byte*)&v.kind - (byte*)&v, 16);
             Offset("ember_scalar", "reserved", (byte*)&v.reserved - (byte*)&v, 20);
         }
+        Size("ember_cuda_graph", sizeof(ember_cuda_graph), 8);
         Size("ember_event", sizeof(ember_event), 8);
         Size("ember_generator", sizeof(ember_generator), 8);
         Size("ember_stream", sizeof(ember_stream), 8);

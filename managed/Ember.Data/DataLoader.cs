@@ -42,6 +42,7 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>, IDisposable
     private readonly Dataset<T>? _dataset;
     private readonly IterableDataset<T>? _iterable;
     private readonly Func<IReadOnlyList<T>, TBatch> _collate;
+    private readonly Func<TBatch, TBatch>? _pin;
     private readonly bool _customCollate;
     private readonly Lock _lock = new();
     private readonly List<BatchIterator> _active = [];
@@ -60,13 +61,16 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>, IDisposable
     /// <param name="prefetchFactor">Batches each worker prepares ahead (2 by default).</param>
     /// <param name="workerInit">Runs on each worker thread before it fetches anything, with the worker's id (<c>worker_init_fn</c>).</param>
     /// <param name="disposeBatches">Dispose each batch when the loop moves on (see the remarks).</param>
+    /// <param name="pinMemory">Copy each batch's tensors into pinned memory where the batch is fetched (see <see cref="PinMemory"/>).</param>
     /// <exception cref="ArgumentException">An argument is out of range or the arguments conflict, as in PyTorch.</exception>
-    /// <exception cref="NotSupportedException">No collate function is given and the default one does not handle the types.</exception>
+    /// <exception cref="NotSupportedException">No collate function is given and the default one does not handle the types,
+    /// or <paramref name="pinMemory"/> is asked for a batch type the loader cannot pin.</exception>
+    /// <exception cref="DeviceException"><paramref name="pinMemory"/> is asked for and no CUDA device is available.</exception>
     public DataLoader(
         Dataset<T> dataset, int batchSize = 1, bool shuffle = false, Sampler? sampler = null,
         IEnumerable<int[]>? batchSampler = null, int numWorkers = 0, Func<IReadOnlyList<T>, TBatch>? collate = null,
         bool dropLast = false, DataGenerator? generator = null, int prefetchFactor = 2,
-        Action<int>? workerInit = null, bool disposeBatches = true)
+        Action<int>? workerInit = null, bool disposeBatches = true, bool pinMemory = false)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         CheckCommon(batchSize, numWorkers, prefetchFactor);
@@ -84,6 +88,8 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>, IDisposable
         PrefetchFactor = prefetchFactor;
         WorkerInit = workerInit;
         DisposeBatches = disposeBatches;
+        PinMemory = pinMemory;
+        _pin = PinFunction(pinMemory);
         _customCollate = collate is not null;
         _collate = collate ?? DefaultCollate(dataset);
     }
@@ -98,10 +104,11 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>, IDisposable
     /// <param name="prefetchFactor">Batches each worker prepares ahead (2 by default).</param>
     /// <param name="workerInit">Runs on each worker thread before it fetches anything, with the worker's id.</param>
     /// <param name="disposeBatches">Dispose each batch when the loop moves on (see the remarks).</param>
+    /// <param name="pinMemory">Copy each batch's tensors into pinned memory where the batch is fetched (see <see cref="PinMemory"/>).</param>
     public DataLoader(
         IterableDataset<T> dataset, int batchSize = 1, int numWorkers = 0, Func<IReadOnlyList<T>, TBatch>? collate = null,
         bool dropLast = false, DataGenerator? generator = null, int prefetchFactor = 2,
-        Action<int>? workerInit = null, bool disposeBatches = true)
+        Action<int>? workerInit = null, bool disposeBatches = true, bool pinMemory = false)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         CheckCommon(batchSize, numWorkers, prefetchFactor);
@@ -113,6 +120,8 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>, IDisposable
         PrefetchFactor = prefetchFactor;
         WorkerInit = workerInit;
         DisposeBatches = disposeBatches;
+        PinMemory = pinMemory;
+        _pin = PinFunction(pinMemory);
         _customCollate = collate is not null;
         _collate = collate ?? Collate.Default<T, TBatch>();
     }
@@ -140,6 +149,14 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>, IDisposable
 
     /// <summary>Whether the loader disposes each batch when the loop moves on.</summary>
     public bool DisposeBatches { get; }
+
+    /// <summary>
+    /// Whether each batch's tensors are copied into pinned (page-locked) memory on the thread that fetches the batch
+    /// (<c>pin_memory</c>), so that <c>batch.To(device, nonBlocking: true)</c> uploads it without waiting. Unlike
+    /// PyTorch, which warns and goes on unpinned, a loader asked to pin on a machine without a CUDA device throws at
+    /// creation. Tensors a collate function put on a GPU stay there.
+    /// </summary>
+    public bool PinMemory { get; }
 
     /// <summary>The generator given at construction, if any.</summary>
     public DataGenerator? Generator { get; }
@@ -226,6 +243,18 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>, IDisposable
             iterator.Abort();
     }
 
+    private static Func<TBatch, TBatch>? PinFunction(bool pinMemory)
+    {
+        if (!pinMemory)
+            return null;
+        Func<TBatch, TBatch> pin = PinnedBatches.For<TBatch>();
+        if (!Torch.Cuda.IsAvailable())
+            throw new DeviceException(
+                "DataLoader: pinMemory needs a CUDA device (pinned memory comes from the CUDA backend), and none is available; " +
+                "create the loader with pinMemory: false on this machine (Torch.Backends.Status says why CUDA is missing).");
+        return pin;
+    }
+
     private static void CheckCommon(int batchSize, int numWorkers, int prefetchFactor)
     {
         if (batchSize <= 0)
@@ -278,6 +307,8 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>, IDisposable
         using var useGenerator = DataGenerator.Use(generator);
         using var scope = Torch.NewScope();
         TBatch batch = build();
+        if (_pin is not null)
+            batch = _pin(batch);  // the unpinned tensors go with the scope
         BatchTensors.ForEach(batch, static t => t.DetachFromScope());
         return batch;
     }

@@ -72,8 +72,7 @@ public static class Init
     {
         ArgumentNullException.ThrowIfNull(tensor);
         using var noGrad = Torch.NoGrad();
-        using Tensor v = Torch.Tensor(value, tensor.DType, tensor.Device);
-        return tensor.Copy_(v);
+        return tensor.Fill_(value);  // a fill kernel on the tensor's device: no host copy, so CUDA graphs can record it
     }
 
     /// <summary>Fills with zeros (<c>zeros_</c>).</summary>

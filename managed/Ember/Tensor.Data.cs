@@ -108,6 +108,26 @@ public unsafe partial class Tensor
         return this;
     }
 
+    /// <summary>Sets every element to <paramref name="value"/> in place, on this tensor's device (<c>Tensor.fill_</c>); returns this tensor.</summary>
+    /// <remarks>Under autograd, no gradient flows to what the tensor held before.</remarks>
+    public Tensor Fill_(double value) => Fill_(ValueOf(value));
+
+    /// <summary>Sets every element to the integer <paramref name="value"/> in place (<c>Tensor.fill_</c>); returns this tensor.</summary>
+    public Tensor Fill_(long value) => Fill_(Scalar.Of(value));
+
+    /// <summary>Sets every element to zero in place (<c>Tensor.zero_</c>); returns this tensor.</summary>
+    public Tensor Zero_() => Fill_(Scalar.Of(0L));
+
+    private Tensor Fill_(ember_scalar value)
+    {
+        if (InplaceNeedsAutograd(this, null))
+            return Derivatives.InplaceWith(this, null, "Fill_", new FillBackward(), () => FillNative(value));
+        FillNative(value);
+        return this;
+    }
+
+    private void FillNative(ember_scalar value) => Check(NativeMethods.ember_fill_(Handle, value), this);
+
     /// <summary>Same as <see cref="Copy_"/>: copies <paramref name="source"/>'s values into this tensor.</summary>
     public Tensor CopyFrom_(Tensor source) => Copy_(source);
 

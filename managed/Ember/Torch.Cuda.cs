@@ -67,6 +67,87 @@ public static partial class Torch
             }
         }
 
+        /// <summary>
+        /// Records the calling thread's GPU work on <paramref name="graph"/>'s device into the graph until the returned
+        /// scope is disposed (<c>with torch.cuda.graph(g):</c>); then <see cref="CudaGraph.Replay"/> runs it again.
+        /// As PyTorch does, it waits for the device, then records on <paramref name="stream"/> (by default a side
+        /// stream of the device kept for recordings), which is the current stream inside the scope.
+        /// </summary>
+        /// <remarks>
+        /// <para>Warm up first: run the region two or three times before recording it (PyTorch runs its warm-up on a
+        /// side stream too). The first runs make what must exist before a recording: cuBLAS handles and workspaces,
+        /// the gradients (<c>ZeroGrad(setToNone: false)</c> keeps them), optimizer state. A recording only queues
+        /// work, so the tensors made inside the scope (the loss, the outputs) hold no values until a replay; keep
+        /// them, and the inputs the region read, for as long as the graph is replayed.</para>
+        /// <code>
+        /// using var graph = new CudaGraph();
+        /// for (int i = 0; i &lt; 3; i++) Step(staticInput, staticTarget);   // warm-up
+        /// Tensor loss;
+        /// using (Torch.Cuda.Graph(graph))
+        ///     loss = Step(staticInput, staticTarget);
+        /// foreach (var (x, y) in loader)
+        /// {
+        ///     staticInput.Copy_(x); staticTarget.Copy_(y);
+        ///     graph.Replay();
+        /// }
+        /// </code>
+        /// <para>A region that throws (for example because it read a value back, which a recording cannot do)
+        /// still ends the recording when the scope is disposed; dispose or <see cref="CudaGraph.Reset"/> such a
+        /// graph. Dispose the scope on the thread that made it.</para>
+        /// </remarks>
+        public static IDisposable Graph(CudaGraph graph, CudaStream? stream = null)
+        {
+            ArgumentNullException.ThrowIfNull(graph);
+            int device = graph.Device.Index;
+            CudaStream side = stream ?? CaptureStream(device);
+            CudaStream previous = CurrentStream(device);
+            Synchronize(device);  // the recording starts from an idle device: no earlier work to order it after
+            SetCurrentStream(side);
+            try
+            {
+                graph.CaptureBegin();
+            }
+            catch
+            {
+                SetCurrentStream(previous);
+                throw;
+            }
+            return new GraphScope(graph, previous);
+        }
+
+        private static readonly Dictionary<int, CudaStream> CaptureStreams = [];
+
+        // One recording stream per device for the process, as PyTorch keeps one (never destroyed).
+        private static CudaStream CaptureStream(int device)
+        {
+            lock (CaptureStreams)
+            {
+                if (!CaptureStreams.TryGetValue(device, out CudaStream? s))
+                    CaptureStreams[device] = s = new CudaStream(device);
+                return s;
+            }
+        }
+
+        private sealed class GraphScope(CudaGraph graph, CudaStream previous) : IDisposable
+        {
+            private bool _done;
+
+            public void Dispose()
+            {
+                if (_done)
+                    return;
+                _done = true;
+                try
+                {
+                    graph.CaptureEnd();
+                }
+                finally
+                {
+                    SetCurrentStream(previous);
+                }
+            }
+        }
+
         /// <summary>The caching allocator's counters of a GPU.</summary>
         public static MemoryStats MemoryStats(int device = 0) => Torch.MemoryStats(Device.Cuda(device));
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -89,6 +90,16 @@ inline void expect_same(const Tensor& cpu, const Tensor& cuda, const std::string
     EXPECT_NEAR(b[i], a[i], tol * (1 + std::abs(a[i]))) << what << " at " << i;
     if (::testing::Test::HasFailure()) return;
   }
+}
+
+// As expect_same, for results that are long sums whose terms cancel (a weight gradient over a
+// batch): the rounding error follows the size of the terms, not of each result, so the bound is
+// tol times the largest result.
+inline void expect_same_sums(const Tensor& cpu, const Tensor& cuda, const std::string& what,
+                             double tol) {
+  double largest = 0;
+  for (double v : values(cpu)) largest = std::max(largest, std::abs(v));
+  expect_same(cpu, cuda, what, tol * (1 + largest));
 }
 
 inline Tensor on_cuda(const Tensor& t) { return ops::to_device(t, kCuda); }

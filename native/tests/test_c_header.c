@@ -27,7 +27,7 @@ _Static_assert(EMBER_UINT8 == 0 && EMBER_INT64 == 4 && EMBER_FLOAT32 == 6 && EMB
                "dtype codes follow PyTorch's ScalarType");
 _Static_assert(EMBER_OK == 0 && EMBER_ERROR_INTERNAL == 8, "status codes");
 _Static_assert(EMBER_ABI_VERSION >= 1, "ABI version");
-_Static_assert(sizeof(ember_backend) == 16 + 2 * sizeof(void*) + 29 * sizeof(void (*)(void)),
+_Static_assert(sizeof(ember_backend) == 16 + 2 * sizeof(void*) + 33 * sizeof(void (*)(void)),
                "ember_backend layout");
 _Static_assert(offsetof(ember_plugin_host, host_ctx) == 16, "ember_plugin_host layout");
 

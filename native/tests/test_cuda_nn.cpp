@@ -93,11 +93,11 @@ void check_conv(DType t, double tol) {
     const auto gg =
         ops::conv2d_backward(on_cuda(gy), on_cuda(x), on_cuda(w), c.p, true, true, c.bias);
     // Weight and bias gradients sum tens of thousands of products (64 images of 24 x 24 for the
-    // seed CNN), in an order each algorithm picks (cuDNN's may use FFT or Winograd): a bound for
-    // such sums, not for single products.
+    // seed CNN), in an order each algorithm picks (cuDNN's may use FFT or Winograd, off by 0.12 on
+    // -37 where the terms are ~200): a bound for such sums, not for single products.
     expect_same(g.grad_x, gg.grad_x, "conv2d grad_x", tol);
-    expect_same(g.grad_w, gg.grad_w, "conv2d grad_w", tol * 20);
-    if (c.bias) expect_same(g.grad_b, gg.grad_b, "conv2d grad_b", tol * 20);
+    expect_same_sums(g.grad_w, gg.grad_w, "conv2d grad_w", tol * 10);
+    if (c.bias) expect_same_sums(g.grad_b, gg.grad_b, "conv2d grad_b", tol * 10);
   }
 }
 

@@ -87,6 +87,14 @@ internal sealed class CopyBackwards(long[] srcShape, DType srcType) : Autograd.N
         [null, NeedsGrad(1) ? Grads.ToInput(grads[0]!, false, srcShape, srcType) : null];
 }
 
+/// <summary>fill_ and zero_: the result does not depend on what the tensor held, so nothing flows back.</summary>
+internal sealed class FillBackward : Autograd.Node
+{
+    public override string Name => "FillBackward0";
+
+    internal override Tensor?[] Apply(Tensor?[] grads) => [null];
+}
+
 /// <summary>
 /// The backward of slice and select as differentiable ops: they place a gradient into zeros, and their
 /// own gradient takes the same slice back out. Used so that higher-order gradients flow through views.

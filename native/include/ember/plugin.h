@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped on every incompatible change of the structs below. */
-#define EMBER_PLUGIN_API_VERSION 3
+#define EMBER_PLUGIN_API_VERSION 4
 
 #if defined(_WIN32)
 #define EMBER_PLUGIN_EXPORT __declspec(dllexport)
@@ -103,6 +103,18 @@ typedef struct ember_backend {
   void (*host_deallocate)(void* ctx, void* ptr);
   ember_status (*copy_host_to_device_async)(void* ctx, int32_t device_index, void* dst,
                                             const void* src, int64_t nbytes);
+
+  /* Graphs (CUDA graphs; optional: all NULL when the backend has none). graph_capture_begin makes
+   * a graph object with a memory pool of its own and starts recording the work this thread queues
+   * on its current stream, which must not be the default stream; allocations on that stream come
+   * from the pool until graph_capture_end, and the pool keeps them for replays. Work that would
+   * wait on the host while recording fails with an error and leaves the recording intact.
+   * graph_replay queues the recorded work on the current stream. graph_destroy frees the graph;
+   * its pool goes back to the device once the tensors still using it are freed. */
+  ember_status (*graph_capture_begin)(void* ctx, int32_t device_index, void** out_graph);
+  ember_status (*graph_capture_end)(void* ctx, int32_t device_index, void* graph);
+  ember_status (*graph_replay)(void* ctx, int32_t device_index, void* graph);
+  ember_status (*graph_destroy)(void* ctx, int32_t device_index, void* graph);
 } ember_backend;
 
 /* Up to this many dims in a kernel tensor. */
@@ -120,12 +132,39 @@ typedef struct ember_kernel_tensor {
   int32_t is_contiguous;
 } ember_kernel_tensor;
 
+/* A host array of int64 (indices the engine has already checked), valid until the kernel
+ * returns. */
+typedef struct ember_int64_span {
+  const int64_t* data;
+  int64_t size;
+} ember_int64_span;
+
+/* A host array of such arrays (one index table per dim; an empty one means "every position"). */
+typedef struct ember_int64_spans {
+  const ember_int64_span* data;
+  int64_t size;
+} ember_int64_spans;
+
+/* The result of a family whose size only the kernel can know (masked_select, nonzero): the
+ * kernel calls allocate once, with the result's dtype and sizes, and fills the tensor it gets
+ * (on the device of the kernel's tensor arguments, contiguous, valid until the kernel returns).
+ * allocate returns NULL when that fails; the kernel then returns any error status and the
+ * engine reports the allocation's own error. */
+typedef struct ember_kernel_output ember_kernel_output;
+struct ember_kernel_output {
+  void* host_ctx;
+  const ember_kernel_tensor* (*allocate)(ember_kernel_output* self, int32_t dtype, int32_t ndim,
+                                         const int64_t* sizes);
+};
+
 /* Signature codes, one per kernel argument after the context:
  *   t  const ember_kernel_tensor*    s  ember_scalar    i  int32_t (enums and bools too)
  *   l  int64_t    u  uint64_t    d  double    f  float
  *   p  const void*, pointing at an options struct of the engine's sources (conv, pool, optimizer)
+ *   a  ember_int64_span    v  ember_int64_spans    c  const char* (the public op's name, for
+ *   messages)    o  ember_kernel_output*, always last, for families that return a tensor
  */
-#define EMBER_KERNEL_ARG_CODES "tsiludfp"
+#define EMBER_KERNEL_ARG_CODES "tsiludfpacvo"
 
 /* Kernels travel as this generic function pointer type (C allows casts between function pointer
  * types, not to void*) and are called with their family's signature. */
@@ -180,6 +219,14 @@ constexpr char arg_code() {
     return 'f';
   else if constexpr (std::is_same_v<T, const void*>)
     return 'p';
+  else if constexpr (std::is_same_v<T, ember_int64_span>)
+    return 'a';
+  else if constexpr (std::is_same_v<T, ember_int64_spans>)
+    return 'v';
+  else if constexpr (std::is_same_v<T, const char*>)
+    return 'c';
+  else if constexpr (std::is_same_v<T, ember_kernel_output*>)
+    return 'o';
   else
     static_assert(sizeof(T) == 0, "no kernel argument code for this type");
 }

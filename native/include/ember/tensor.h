@@ -38,6 +38,8 @@ EMBER_API ember_status ember_zeros(const int64_t* sizes, int32_t ndim, int32_t d
                                    ember_device device, ember_tensor* out);
 EMBER_API ember_status ember_full(const int64_t* sizes, int32_t ndim, ember_scalar value,
                                   int32_t dtype, ember_device device, ember_tensor* out);
+/* Sets every element of t to value in place, on t's device (Tensor.fill_). */
+EMBER_API ember_status ember_fill_(ember_tensor t, ember_scalar value);
 /* Values start, start+step, ... below end (above end for a negative step). */
 EMBER_API ember_status ember_arange(ember_scalar start, ember_scalar end, ember_scalar step,
                                     int32_t dtype, ember_device device, ember_tensor* out);

@@ -150,6 +150,11 @@ EMBER_API ember_status ember_full(const int64_t* sizes, int32_t ndim, ember_scal
   });
 }
 
+EMBER_API ember_status ember_fill_(ember_tensor t, ember_scalar value) {
+  return capi::guard("fill_",
+                     [&](const char* op) { ops::fill_(In(op, t), capi::scalar_arg(op, value)); });
+}
+
 EMBER_API ember_status ember_arange(ember_scalar start, ember_scalar end, ember_scalar step,
                                     int32_t dtype, ember_device device, ember_tensor* out) {
   return capi::make("arange", out, [&](const char* op) {

@@ -378,6 +378,12 @@ void register_backend(const ember_backend& backend) {
                   backend.copy_device_to_device && backend.last_error,
               EMBER_ERROR_BACKEND, "register_backend: the ", type_name(static_cast<DeviceType>(t)),
               " backend table leaves a function pointer null");
+  const int graph_callbacks =
+      (backend.graph_capture_begin != nullptr) + (backend.graph_capture_end != nullptr) +
+      (backend.graph_replay != nullptr) + (backend.graph_destroy != nullptr);
+  EMBER_CHECK(graph_callbacks == 0 || graph_callbacks == 4, EMBER_ERROR_BACKEND,
+              "register_backend: the ", type_name(static_cast<DeviceType>(t)),
+              " backend table sets some graph callbacks but not all four");
   std::lock_guard<std::mutex> lock(g_register_mutex);
   if (PluginBackend* existing = find_backend(static_cast<DeviceType>(t))) {
     EMBER_FAIL(EMBER_ERROR_BACKEND, "register_backend: a ", type_name(existing->type()),

@@ -50,6 +50,7 @@ void copy_across_devices(const Tensor& dst, const Tensor& src) {
 }  // namespace
 
 void fill_(const Tensor& t, Scalar value) {
+  meta::check_no_internal_overlap("fill_", t);
   if (t->numel() > 0) fill_stub("fill_", t->device(), t, value);
   t->storage()->bump_version();
 }

@@ -2,12 +2,16 @@
 
 #include <array>
 #include <atomic>
+#include <exception>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "backend.h"
 #include "dispatch.h"
+#include "dispatch_shape.h"
 #include "ember/plugin.h"
 #include "error.h"
 #include "nn_dispatch.h"
@@ -76,38 +80,125 @@ struct ToC<const S&> {
   static const void* convert(const S& v) { return &v; }
 };
 
+// Host index arrays pass as pointer and length; the engine's span outlives the call.
+template <>
+struct ToC<std::span<const int64_t>> {
+  using type = ember_int64_span;
+  static ember_int64_span convert(std::span<const int64_t> v) {
+    return {v.data(), static_cast<int64_t>(v.size())};
+  }
+};
+
+// A table per dim: the descriptors live in a temporary of the full expression, as KernelTensor.
+struct KernelSpans {
+  std::vector<ember_int64_span> spans;
+  operator ember_int64_spans() const { return {spans.data(), static_cast<int64_t>(spans.size())}; }
+};
+
+template <>
+struct ToC<std::span<const std::vector<int64_t>>> {
+  using type = ember_int64_spans;
+  static KernelSpans convert(std::span<const std::vector<int64_t>> tables) {
+    KernelSpans r;
+    r.spans.reserve(tables.size());
+    for (const std::vector<int64_t>& t : tables)
+      r.spans.push_back({t.data(), static_cast<int64_t>(t.size())});
+    return r;
+  }
+};
+
+template <>
+struct ToC<const char*> {
+  using type = const char*;
+  static const char* convert(const char* s) { return s; }
+};
+
+// The device of the first defined tensor argument (the CPU when there is none).
 template <class... Args>
-DeviceType device_of(const Args&... args) {
-  DeviceType type = DeviceType::CPU;
+Device device_of(const Args&... args) {
+  Device device{};
   bool found = false;
   auto look = [&](const auto& a) {
     if constexpr (std::is_same_v<std::remove_cvref_t<decltype(a)>, Tensor>) {
       if (!found && a) {
-        type = a->device().type;
+        device = a->device();
         found = true;
       }
     }
   };
   (look(args), ...);
-  return type;
+  return device;
 }
 
-// The bridge of one stub: per device type, the plugin's function and context.
+// The ember_kernel_output of one call of a tensor-returning family: allocates the result with the
+// engine's allocator and keeps an allocation failure to rethrow after the kernel returns.
+struct KernelOutput : ember_kernel_output {
+  Device device;
+  Tensor result;
+  ember_kernel_tensor desc{};
+  std::exception_ptr failure;
+
+  explicit KernelOutput(Device d) : ember_kernel_output{nullptr, &allocate_cb}, device(d) {}
+
+  static const ember_kernel_tensor* allocate_cb(ember_kernel_output* self, int32_t dtype,
+                                                int32_t ndim, const int64_t* sizes) {
+    auto* out = static_cast<KernelOutput*>(self);
+    try {
+      EMBER_CHECK(!out->result, EMBER_ERROR_BACKEND, "a plugin kernel allocated its output twice");
+      EMBER_CHECK(ndim >= 0 && ndim <= EMBER_KERNEL_MAX_DIMS, EMBER_ERROR_BACKEND,
+                  "a plugin kernel asked for an output of ", ndim, " dims");
+      out->result = empty(DimVector(sizes, ndim), static_cast<DType>(dtype), out->device);
+      // The descriptor points into result's metadata, which lives as long as this object.
+      out->desc = ToC<const Tensor&>::convert(out->result).k;
+      return &out->desc;
+    } catch (...) {
+      out->failure = std::current_exception();
+      return nullptr;
+    }
+  }
+};
+
+// The bridge of one stub: per device type, the plugin's function and context. A stub returning a
+// Tensor gets a trailing ember_kernel_output* on the C side.
 template <auto& Stub, class Fn = typename std::remove_cvref_t<decltype(Stub)>::Fn>
 struct Bridge;
 
-template <auto& Stub, class... Args>
-struct Bridge<Stub, void (*)(Args...)> {
-  using CFn = ember_status (*)(void*, typename ToC<Args>::type...);
+template <class R, class... Args>
+struct CFnOf {
+  using type = ember_status (*)(void*, typename ToC<Args>::type..., ember_kernel_output*);
+};
+template <class... Args>
+struct CFnOf<void, Args...> {
+  using type = ember_status (*)(void*, typename ToC<Args>::type...);
+};
+
+template <auto& Stub, class R, class... Args>
+struct Bridge<Stub, R (*)(Args...)> {
+  static_assert(std::is_void_v<R> || std::is_same_v<R, Tensor>,
+                "a pluggable family returns nothing or a Tensor");
+  using CFn = typename CFnOf<R, Args...>::type;
 
   static inline std::array<std::atomic<CFn>, kNumDeviceTypes> fns{};
   static inline std::array<void*, kNumDeviceTypes> ctxs{};
 
-  static void call(Args... args) {
-    const DeviceType type = device_of(args...);
-    const auto i = static_cast<size_t>(type);
+  static R call(Args... args) {
+    const Device device = device_of(args...);
+    const auto i = static_cast<size_t>(device.type);
     const CFn fn = fns[i].load(std::memory_order_acquire);
-    const ember_status status = fn(ctxs[i], ToC<Args>::convert(args)...);
+    if constexpr (std::is_void_v<R>) {
+      check(device.type, fn(ctxs[i], ToC<Args>::convert(args)...));
+    } else {
+      KernelOutput out(device);
+      const ember_status status = fn(ctxs[i], ToC<Args>::convert(args)..., &out);
+      if (out.failure) std::rethrow_exception(out.failure);
+      check(device.type, status);
+      EMBER_CHECK(out.result, EMBER_ERROR_BACKEND, Stub.name(), " kernel of the ",
+                  backend_name(device.type), " backend returned without allocating its result");
+      return out.result;
+    }
+  }
+
+  static void check(DeviceType type, ember_status status) {
     if (status != EMBER_OK) [[unlikely]] {
       EMBER_FAIL(status, Stub.name(), " kernel of the ", backend_name(type),
                  " backend failed: ", backend_last_error(type));
@@ -184,6 +275,20 @@ const Family kFamilies[] = {
     family<embedding_bag_backward_stub>(),
     family<embedding_bag_psw_backward_stub>(),
     family<adaptive_step_stub>(),
+    family<gather_dims_stub>(),
+    family<index_add_stub>(),
+    family<gather_stub>(),
+    family<scatter_stub>(),
+    family<masked_fill_stub>(),
+    family<masked_select_stub>(),
+    family<masked_scatter_stub>(),
+    family<nonzero_stub>(),
+    family<sort_stub>(),
+    family<topk_stub>(),
+    family<kthvalue_stub>(),
+    family<searchsorted_stub>(),
+    family<histc_stub>(),
+    family<trilu_stub>(),
 };
 
 }  // namespace

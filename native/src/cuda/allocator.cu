@@ -20,11 +20,31 @@ bool fits(int64_t block, int64_t want) {
   return block <= kSmall ? block == want : block - block / 5 <= want;
 }
 
+thread_local std::string t_failure;
+
 }  // namespace
+
+const std::string& CachingAllocator::last_failure() { return t_failure; }
 
 void* CachingAllocator::allocate(int64_t nbytes, cudaStream_t stream) {
   const int64_t size = round_size(nbytes);
   std::lock_guard<std::mutex> lock(mutex_);
+  t_failure.clear();
+  if (!capturing_.empty()) {
+    if (auto c = capturing_.find(stream); c != capturing_.end())
+      return allocate_in_pool(c->second, size, stream);
+    // A stream that joined a capture through an event records into the same graph, but memory
+    // from the general cache would be handed out again while the graph still uses it.
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    if (stream != nullptr && cudaStreamIsCapturing(stream, &status) != cudaSuccess)
+      cudaGetLastError();
+    if (status != cudaStreamCaptureStatusNone) {
+      t_failure =
+          "a stream that joined a CUDA graph capture cannot allocate; allocate on the capturing "
+          "stream";
+      return nullptr;
+    }
+  }
   if (!pending_.empty()) collect_pending();
   void* p = nullptr;
   int64_t got = size;
@@ -46,8 +66,36 @@ void* CachingAllocator::allocate(int64_t nbytes, cudaStream_t stream) {
     }
     stats_.reserved += size;
   }
-  live_[p] = Live{got, stream, {}};
-  stats_.allocated += got;
+  return hand_out(p, got, stream, 0);
+}
+
+void* CachingAllocator::allocate_in_pool(uint64_t id, int64_t size, cudaStream_t stream) {
+  Pool& pool = pools_.at(id);
+  void* p = nullptr;
+  int64_t got = size;
+  if (auto it = pool.free.lower_bound(size); it != pool.free.end() && fits(it->first, size)) {
+    p = it->second;
+    got = it->first;
+    pool.free.erase(it);
+  } else {
+    cudaSetDevice(device_);
+    RelaxedCapture relaxed;
+    if (cudaMalloc(&p, static_cast<size_t>(size)) != cudaSuccess) {
+      cudaGetLastError();
+      ++stats_.num_ooms;
+      // Freeing the cache would wait for the device, which a capture forbids.
+      t_failure = "out of memory while capturing a CUDA graph (the cache cannot be freed then)";
+      return nullptr;
+    }
+    stats_.reserved += size;
+  }
+  ++pool.live;
+  return hand_out(p, got, stream, id);
+}
+
+void* CachingAllocator::hand_out(void* p, int64_t size, cudaStream_t stream, uint64_t pool) {
+  live_[p] = Live{size, stream, {}, pool};
+  stats_.allocated += size;
   stats_.peak_allocated = std::max(stats_.peak_allocated, stats_.allocated);
   ++stats_.num_allocs;
   return p;
@@ -60,6 +108,7 @@ void CachingAllocator::deallocate(void* p) {
   Live block = std::move(it->second);
   live_.erase(it);
   stats_.allocated -= block.size;
+  if (block.pool != 0) return free_in_pool(p, block);
   if (block.also_on.empty()) return cache(p, block.size, block.stream);
   Pending wait{p, block.size, block.stream, {}};
   cudaSetDevice(device_);
@@ -76,6 +125,73 @@ void CachingAllocator::deallocate(void* p) {
     wait.events.push_back(e);
   }
   pending_.push_back(std::move(wait));
+}
+
+// Within a graph, stream order makes reuse safe: replays run the work in the captured order. A
+// block also used on other streams is not reused, as those streams' work is not ordered with it.
+void CachingAllocator::free_in_pool(void* p, const Live& block) {
+  Pool& pool = pools_.at(block.pool);
+  --pool.live;
+  if (block.also_on.empty())
+    pool.free.emplace(block.size, p);
+  else
+    pool.spent.emplace_back(p, block.size);
+  if (pool.released) trim_released_pools();
+}
+
+uint64_t CachingAllocator::create_pool() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const uint64_t id = next_pool_++;
+  pools_[id];
+  return id;
+}
+
+void CachingAllocator::begin_capture(uint64_t pool, cudaStream_t stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  capturing_[stream] = pool;
+}
+
+void CachingAllocator::end_capture(cudaStream_t stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  capturing_.erase(stream);
+  trim_released_pools();  // pools released during the capture had to wait
+}
+
+void CachingAllocator::release_pool(uint64_t pool) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = pools_.find(pool);
+  if (it == pools_.end()) return;
+  it->second.released = true;
+  trim_released_pools();
+}
+
+void CachingAllocator::trim_released_pools() {
+  if (!capturing_.empty()) return;  // no device-wide wait and no cudaFree during a capture
+  bool unused = false;
+  for (const auto& [id, pool] : pools_)
+    unused |= pool.released && (!pool.free.empty() || !pool.spent.empty());
+  if (unused) {
+    cudaSetDevice(device_);
+    cudaDeviceSynchronize();  // replays queued before the graph went may still use the memory
+  }
+  for (auto it = pools_.begin(); it != pools_.end();) {
+    Pool& pool = it->second;
+    if (!pool.released) {
+      ++it;
+      continue;
+    }
+    for (const auto& [size, p] : pool.free) {
+      cudaFree(p);
+      stats_.reserved -= size;
+    }
+    for (const auto& [p, size] : pool.spent) {
+      cudaFree(p);
+      stats_.reserved -= size;
+    }
+    pool.free.clear();
+    pool.spent.clear();
+    it = pool.live == 0 ? pools_.erase(it) : std::next(it);
+  }
 }
 
 void CachingAllocator::record_stream(void* p, cudaStream_t stream) {
@@ -120,6 +236,7 @@ void CachingAllocator::empty_cache() {
 }
 
 void CachingAllocator::release_cached() {
+  if (!capturing_.empty()) return;  // waiting for the device would break the capture
   cudaSetDevice(device_);
   cudaDeviceSynchronize();  // queued kernels may still use blocks freed on the host
   for (Pending& w : pending_) {
@@ -132,6 +249,7 @@ void CachingAllocator::release_cached() {
     stats_.reserved -= key.second;
   }
   free_.clear();
+  trim_released_pools();
 }
 
 void* HostAllocator::allocate(int64_t nbytes) {

@@ -4,6 +4,11 @@
 // block freed on the host can serve the next launch on that stream without waiting. A block also
 // used on other streams (record_stream) returns to the cache only once events recorded on those
 // streams at free time have completed.
+//
+// CUDA graphs get private pools: while a graph captures on a stream, that stream's allocations
+// come from the graph's pool. A replay writes to the addresses the capture used, so a pool's
+// blocks serve only that pool, and go back to the device only once the graph is gone and the
+// tensors still using them are freed.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -11,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -18,6 +24,19 @@
 #include "ember/core.h"
 
 namespace ember_cuda {
+
+// While alive, lets this thread make calls that a graph capture forbids (cudaMalloc). Capture does
+// not record such a call: the graph keeps the address, so the memory must outlive the graph.
+class RelaxedCapture {
+ public:
+  RelaxedCapture() { cudaThreadExchangeStreamCaptureMode(&mode_); }
+  ~RelaxedCapture() { cudaThreadExchangeStreamCaptureMode(&mode_); }
+  RelaxedCapture(const RelaxedCapture&) = delete;
+  RelaxedCapture& operator=(const RelaxedCapture&) = delete;
+
+ private:
+  cudaStreamCaptureMode mode_ = cudaStreamCaptureModeRelaxed;
+};
 
 class CachingAllocator {
  public:
@@ -32,11 +51,28 @@ class CachingAllocator {
   void reset_peak();
   void empty_cache();
 
+  // Graph pools. A new pool's id (never 0); allocations on stream come from it from
+  // begin_capture(pool, stream) to end_capture(stream). release_pool: the graph is gone.
+  uint64_t create_pool();
+  void begin_capture(uint64_t pool, cudaStream_t stream);
+  void end_capture(cudaStream_t stream);
+  void release_pool(uint64_t pool);
+  // Why the last allocate() on this thread returned nullptr when the cause was not a full device
+  // ("" for a full device).
+  static const std::string& last_failure();
+
  private:
   struct Live {
     int64_t size;
     cudaStream_t stream;
     std::vector<cudaStream_t> also_on;  // streams given by record_stream
+    uint64_t pool;                      // 0: the general cache
+  };
+  struct Pool {
+    std::multimap<int64_t, void*> free;            // by size
+    std::vector<std::pair<void*, int64_t>> spent;  // used on other streams: not reused in the graph
+    int64_t live = 0;                              // blocks handed out and not yet freed
+    bool released = false;                         // the graph is gone
   };
   struct Pending {
     void* p;
@@ -44,18 +80,28 @@ class CachingAllocator {
     cudaStream_t stream;
     std::vector<cudaEvent_t> events;  // one per other stream the block was used on
   };
-  // Caller holds mutex_ for all three.
+  // Caller holds mutex_ for all of these.
   void release_cached();
   void collect_pending();
   void cache(void* p, int64_t size, cudaStream_t stream);
+  void* allocate_in_pool(uint64_t id, int64_t size, cudaStream_t stream);
+  void* hand_out(void* p, int64_t size, cudaStream_t stream, uint64_t pool);
+  void free_in_pool(void* p, const Live& block);
+  void trim_released_pools();  // frees what released pools no longer use
 
   int32_t device_;
   std::mutex mutex_;
   std::multimap<std::pair<cudaStream_t, int64_t>, void*> free_;  // cached blocks by stream, size
   std::unordered_map<void*, Live> live_;
   std::vector<Pending> pending_;
+  std::unordered_map<uint64_t, Pool> pools_;
+  std::unordered_map<cudaStream_t, uint64_t> capturing_;  // stream -> pool it captures into
+  uint64_t next_pool_ = 1;
   ember_memory_stats stats_{};
 };
+
+// The allocator of a device (plugin.cu).
+CachingAllocator& device_allocator(int32_t device);
 
 // Page-locked host memory (cudaHostAlloc), cached like device memory. A block that an
 // asynchronous copy reads is handed out again only once an event recorded after that copy has

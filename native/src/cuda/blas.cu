@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "allocator.h"
 #include "blas.cuh"
 #include "map.cuh"
 
@@ -26,7 +27,10 @@ cublasHandle_t handle(int32_t device) {
   if (handles.size() <= static_cast<size_t>(device))
     handles.resize(static_cast<size_t>(device) + 1);
   cublasHandle_t& h = handles[static_cast<size_t>(device)];
-  if (h == nullptr) check_cublas(cublasCreate(&h), "cublasCreate");
+  if (h == nullptr) {
+    RelaxedCapture relaxed;  // as for the workspace below
+    check_cublas(cublasCreate(&h), "cublasCreate");
+  }
   return h;
 }
 
@@ -37,7 +41,11 @@ constexpr size_t kWorkspace = size_t{32} << 20;
 void* workspace(int32_t device, cudaStream_t s) {
   thread_local std::map<std::pair<int32_t, cudaStream_t>, void*> spaces;
   void*& w = spaces[{device, s}];
-  if (w == nullptr) EC_CUDA(cudaMalloc(&w, kWorkspace));
+  if (w == nullptr) {
+    // A stream's first product may come inside a graph capture; the workspace outlives any graph.
+    RelaxedCapture relaxed;
+    EC_CUDA(cudaMalloc(&w, kWorkspace));
+  }
   return w;
 }
 

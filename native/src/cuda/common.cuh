@@ -60,10 +60,33 @@ cudaStream_t current_stream(int32_t device);
 void set_device(int32_t device);
 cudaStream_t stream();
 inline void use_device(const ember_kernel_tensor* t) { set_device(t->device_index); }
+// Throws the bad index a kernel on the current device reported since the last check (see
+// device_error.cuh); every synchronising call runs it.
+void check_device_error();
+// True while s records into a CUDA graph (graph.cu); nothing may then wait for the device.
+inline bool capturing(cudaStream_t s) {
+  if (s == nullptr) return false;  // the default stream is never captured
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  if (cudaStreamIsCapturing(s, &status) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return status != cudaStreamCaptureStatusNone;
+}
+// Fails before `what` waits for the device when s is capturing, so the capture stays intact.
+inline void refuse_while_capturing(cudaStream_t s, const char* what) {
+  if (capturing(s))
+    fail(EMBER_ERROR_BACKEND,
+         std::string(what) +
+             ": not allowed while the stream records a CUDA graph (a graph cannot wait for the GPU "
+             "or read values back to the host: do that before the capture or after a replay)");
+}
 // Copies nbytes from the device to the host in the order of the current stream and waits for them.
 inline void read_back(void* dst, const void* src, size_t nbytes) {
+  refuse_while_capturing(stream(), "reading a value back to the host");
   EC_CUDA(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, stream()));
   EC_CUDA(cudaStreamSynchronize(stream()));
+  check_device_error();
 }
 
 constexpr int kMaxDims = EMBER_KERNEL_MAX_DIMS;
@@ -260,5 +283,7 @@ ember_status register_norm(const ember_plugin_host* host);
 ember_status register_embedding(const ember_plugin_host* host);
 ember_status register_optim(const ember_plugin_host* host);
 ember_status register_factory(const ember_plugin_host* host);
+ember_status register_index(const ember_plugin_host* host);
+ember_status register_sort(const ember_plugin_host* host);
 
 }  // namespace ember_cuda

@@ -11,6 +11,7 @@
 
 #include "blas.cuh"
 #include "core/nn_dispatch.h"
+#include "device_error.cuh"
 #include "map.cuh"
 
 #ifdef EMBER_HAVE_CUDNN
@@ -506,16 +507,17 @@ ember_status max_pool2d(void*, const ember_kernel_tensor* out, const ember_kerne
 }
 
 // grad_x = 0, then each output's gradient goes to its recorded input; an index outside the plane
-// raises a flag instead of writing.
+// goes to the device's error word instead of being written (the op fails at the next
+// synchronising call).
 template <class T>
 __global__ void max_pool_backward(T* gx, const T* gy, const int64_t* ind, int64_t planes,
-                                  int64_t hw, int64_t ohw, int* bad) {
+                                  int64_t hw, int64_t ohw, ErrorSink sink) {
   const int64_t total = planes * ohw;
   for (int64_t idx = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; idx < total;
        idx += int64_t{gridDim.x} * blockDim.x) {
     const int64_t i = ind[idx];
     if (i < 0 || i >= hw) {
-      *bad = 1;
+      report_error(sink, ErrorKind::PlaneIndex, i, hw, 0);
       continue;
     }
     atomicAdd(gx + idx / ohw * hw + i, gy[idx]);
@@ -533,18 +535,10 @@ ember_status max_pool2d_backward(void*, const ember_kernel_tensor* gx,
       using T = typename decltype(tag)::type;
       EC_CUDA(cudaMemsetAsync(gx->data, 0, static_cast<size_t>(gx->numel) * sizeof(T), stream()));
       if (gy->numel == 0) return;
-      Scratch flag(gx->device_index, sizeof(int));
-      EC_CUDA(cudaMemsetAsync(flag.as<int>(), 0, sizeof(int), stream()));
       max_pool_backward<T><<<blocks_for(gy->numel), kThreads, 0, stream()>>>(
           data<T>(gx), data<const T>(gy), data<const int64_t>(indices), planes, hw, ohw,
-          flag.as<int>());
+          error_sink("max_pool2d_backward"));
       EC_LAUNCHED("max_pool2d_backward");
-      int bad = 0;
-      read_back(&bad, flag.as<int>(), sizeof(int));
-      if (bad != 0)
-        fail(EMBER_ERROR_INVALID_ARGUMENT,
-             "max_pool2d_backward: an index is out of bounds for a plane of " + std::to_string(hw) +
-                 " elements");
     });
   });
 }

@@ -5,6 +5,7 @@
 
 #include "block_reduce.cuh"
 #include "core/nn_dispatch.h"
+#include "device_error.cuh"
 #include "map.cuh"
 
 namespace ember_cuda {
@@ -196,11 +197,12 @@ ember_status softmax_backward(void*, const ember_kernel_tensor* grad_x,
 }
 
 // One block for the whole batch: losses, their weighted sum and the total weight. A target out
-// of range is recorded in *bad (the first such sample) for the host to report.
+// of range goes to the device's error word and is left out; the op fails at the next
+// synchronising call (no synchronisation here).
 template <class T>
 __global__ void nll_loss_kernel(T* out, T* total_weight, const T* logp, const int64_t* target,
                                 const T* weight, int64_t n, int64_t classes, int32_t reduction,
-                                int64_t ignore_index, long long* bad) {
+                                int64_t ignore_index, ErrorSink sink) {
   using A = acc_t<T>;
   A sum = 0, wsum = 0;
   for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
@@ -210,7 +212,7 @@ __global__ void nll_loss_kernel(T* out, T* total_weight, const T* logp, const in
       continue;
     }
     if (t < 0 || t >= classes) {
-      atomicMin(bad, static_cast<long long>(i));
+      report_error(sink, ErrorKind::Target, t, classes, i);
       continue;
     }
     const A w = weight ? to_acc(weight[t]) : A(1);
@@ -235,29 +237,14 @@ ember_status nll_loss(void*, const ember_kernel_tensor* out,
   return guard([&] {
     use_device(logp);
     const int64_t n = logp->sizes[0], classes = logp->sizes[1];
-    Scratch bad(logp->device_index, sizeof(long long));
-    const long long none = INT64_MAX;
-    EC_CUDA(
-        cudaMemcpyAsync(bad.as<long long>(), &none, sizeof none, cudaMemcpyHostToDevice, stream()));
+    const ErrorSink sink = error_sink("nll_loss");
     dispatch_float(logp->dtype, "nll_loss", [&](auto tag) {
       using T = typename decltype(tag)::type;
       nll_loss_kernel<T><<<1, 1024, 0, stream()>>>(
           data<T>(out), data<T>(total_weight), data<const T>(logp), data<const int64_t>(target),
-          weight ? data<const T>(weight) : nullptr, n, classes, reduction, ignore_index,
-          bad.as<long long>());
+          weight ? data<const T>(weight) : nullptr, n, classes, reduction, ignore_index, sink);
       EC_LAUNCHED("nll_loss");
     });
-    // The check costs one synchronisation per loss: an out-of-range target must be an error,
-    // never a wrong loss (PyTorch raises a device-side assert here, which kills the context).
-    long long first_bad = none;
-    read_back(&first_bad, bad.as<long long>(), sizeof first_bad);
-    if (first_bad != none) {
-      int64_t t = 0;
-      read_back(&t, data<const int64_t>(target) + first_bad, sizeof t);
-      fail(EMBER_ERROR_INVALID_ARGUMENT, "nll_loss: target " + std::to_string(t) + " of sample " +
-                                             std::to_string(first_bad) + " is out of bounds [0, " +
-                                             std::to_string(classes) + ")");
-    }
   });
 }
 

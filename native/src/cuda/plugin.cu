@@ -9,6 +9,8 @@
 
 #include "allocator.h"
 #include "common.cuh"
+#include "device_error.cuh"
+#include "graph.cuh"
 
 namespace ember_cuda {
 
@@ -32,7 +34,10 @@ int32_t device_count(void*) { return static_cast<int32_t>(g_backend->allocators.
 
 void* allocate(void*, int32_t device, int64_t nbytes) {
   void* p = allocator(device).allocate(nbytes, current_stream(device));
-  if (p == nullptr) {
+  if (p == nullptr && !CachingAllocator::last_failure().empty()) {
+    set_error("CUDA allocation on device " + std::to_string(device) +
+              " failed: " + CachingAllocator::last_failure());
+  } else if (p == nullptr) {
     const ember_memory_stats s = allocator(device).stats();
     size_t free_bytes = 0, total = 0;
     cudaMemGetInfo(&free_bytes, &total);
@@ -50,8 +55,12 @@ void deallocate(void*, int32_t device, void* p, int64_t) { allocator(device).dea
 ember_status copy(int32_t device, void* dst, const void* src, int64_t nbytes, cudaMemcpyKind kind) {
   return guard([&] {
     set_device(device);
+    refuse_while_capturing(stream(), kind == cudaMemcpyHostToDevice
+                                         ? "copying host memory to the device"
+                                         : "copying device memory to the host");
     EC_CUDA(cudaMemcpyAsync(dst, src, static_cast<size_t>(nbytes), kind, stream()));
     EC_CUDA(cudaStreamSynchronize(stream()));
+    check_device_error(device);
   });
 }
 
@@ -71,6 +80,7 @@ ember_status d2d(void*, int32_t dst_device, void* dst, int32_t src_device, const
       EC_CUDA(cudaMemcpyAsync(dst, src, static_cast<size_t>(nbytes), cudaMemcpyDeviceToDevice,
                               stream()));
     } else {
+      refuse_while_capturing(current_stream(src_device), "copying between devices");
       EC_CUDA(cudaMemcpyPeer(dst, dst_device, src, src_device, static_cast<size_t>(nbytes)));
     }
   });
@@ -80,8 +90,10 @@ const char* last_error_cb(void*) { return t_error.c_str(); }
 
 ember_status synchronize(void*, int32_t device) {
   return guard([&] {
+    refuse_while_capturing(current_stream(device), "synchronize");
     EC_CUDA(cudaSetDevice(device));
     EC_CUDA(cudaDeviceSynchronize());
+    check_device_error(device);
   });
 }
 
@@ -91,8 +103,10 @@ ember_status memory_stats(void*, int32_t device, ember_memory_stats* out) {
 }
 
 ember_status empty_cache(void*, int32_t device) {
-  allocator(device).empty_cache();
-  return EMBER_OK;
+  return guard([&] {
+    refuse_while_capturing(current_stream(device), "empty_cache");
+    allocator(device).empty_cache();
+  });
 }
 
 ember_status set_option(void*, const char* name, int64_t value) {
@@ -153,7 +167,10 @@ ember_status get_current_stream(void*, int32_t device, void** out) {
 ember_status stream_synchronize(void*, int32_t device, void* stream) {
   return guard([&] {
     set_device(device);
+    refuse_while_capturing(current_stream(device), "stream_synchronize");
+    refuse_while_capturing(static_cast<cudaStream_t>(stream), "stream_synchronize");
     EC_CUDA(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)));
+    check_device_error(device);
   });
 }
 
@@ -171,6 +188,7 @@ void query_result(cudaError_t e, int32_t* done, const char* what) {
 ember_status stream_query(void*, int32_t device, void* stream, int32_t* done) {
   return guard([&] {
     set_device(device);
+    refuse_while_capturing(current_stream(device), "stream_query");
     query_result(cudaStreamQuery(static_cast<cudaStream_t>(stream)), done, "cudaStreamQuery");
   });
 }
@@ -210,13 +228,16 @@ ember_status event_record(void*, int32_t device, void* event, void* stream) {
 ember_status event_synchronize(void*, int32_t device, void* event) {
   return guard([&] {
     set_device(device);
+    refuse_while_capturing(current_stream(device), "event_synchronize");
     EC_CUDA(cudaEventSynchronize(static_cast<cudaEvent_t>(event)));
+    check_device_error(device);
   });
 }
 
 ember_status event_query(void*, int32_t device, void* event, int32_t* done) {
   return guard([&] {
     set_device(device);
+    refuse_while_capturing(current_stream(device), "event_query");
     query_result(cudaEventQuery(static_cast<cudaEvent_t>(event)), done, "cudaEventQuery");
   });
 }
@@ -238,6 +259,8 @@ void host_deallocate(void*, void* p) { g_backend->host.deallocate(p); }
 ember_status h2d_async(void*, int32_t device, void* dst, const void* src, int64_t nbytes) {
   return guard([&] {
     set_device(device);
+    // The pinned block's reuse waits on an event, which cannot be queried once recorded in a graph.
+    refuse_while_capturing(stream(), "a non-blocking copy from pinned memory");
     EC_CUDA(
         cudaMemcpyAsync(dst, src, static_cast<size_t>(nbytes), cudaMemcpyHostToDevice, stream()));
     g_backend->host.record_use(src, stream());
@@ -250,6 +273,8 @@ ember_status record_stream(void*, int32_t device, void* ptr, void* stream) {
 }
 
 }  // namespace
+
+CachingAllocator& device_allocator(int32_t device) { return allocator(device); }
 
 cudaStream_t current_stream(int32_t device) {
   return static_cast<size_t>(device) < t_streams.size() ? t_streams[static_cast<size_t>(device)]
@@ -375,10 +400,12 @@ extern "C" EMBER_PLUGIN_EXPORT ember_status ember_plugin_register(const ember_pl
   table.host_allocate = host_allocate;
   table.host_deallocate = host_deallocate;
   table.copy_host_to_device_async = h2d_async;
+  fill_graph_callbacks(table);
   ember_status s = host->register_backend(host->host_ctx, &table);
-  for (auto reg : {register_elementwise, register_reduce, register_blas, register_nn,
-                   register_random, register_conv, register_math, register_reduce_ex, register_norm,
-                   register_embedding, register_optim, register_factory}) {
+  for (auto reg :
+       {register_elementwise, register_reduce, register_blas, register_nn, register_random,
+        register_conv, register_math, register_reduce_ex, register_norm, register_embedding,
+        register_optim, register_factory, register_index, register_sort}) {
     if (s != EMBER_OK) break;
     s = reg(host);
   }

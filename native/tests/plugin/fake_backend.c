@@ -50,6 +50,57 @@ static ember_status fake_h2d_async(void* ctx, int32_t device, void* dst, const v
   return fake_copy(dst, src, nbytes);
 }
 
+/* Graphs: a fake graph only remembers whether its recording ended; counts live graphs and replays.
+ */
+EMBER_PLUGIN_EXPORT int64_t fake_backend_graphs_live;
+EMBER_PLUGIN_EXPORT int64_t fake_backend_graph_replays;
+
+typedef struct fake_graph {
+  int32_t device;
+  int32_t ended;
+} fake_graph;
+
+static ember_status fake_graph_begin(void* ctx, int32_t device, void** out) {
+  fake_graph* g = (fake_graph*)calloc(1, sizeof *g);
+  (void)ctx;
+  if (g == NULL) return EMBER_ERROR_OUT_OF_MEMORY;
+  g->device = device;
+  ++fake_backend_graphs_live;
+  *out = g;
+  return EMBER_OK;
+}
+
+static ember_status fake_graph_end(void* ctx, int32_t device, void* graph) {
+  fake_graph* g = (fake_graph*)graph;
+  (void)ctx;
+  if (g->ended || g->device != device) {
+    snprintf(fake_error, sizeof fake_error, "fake graph: not recording on device %d", (int)device);
+    return EMBER_ERROR_INVALID_ARGUMENT;
+  }
+  g->ended = 1;
+  return EMBER_OK;
+}
+
+static ember_status fake_graph_replay(void* ctx, int32_t device, void* graph) {
+  fake_graph* g = (fake_graph*)graph;
+  (void)ctx;
+  (void)device;
+  if (!g->ended) {
+    snprintf(fake_error, sizeof fake_error, "fake graph: still recording");
+    return EMBER_ERROR_INVALID_ARGUMENT;
+  }
+  ++fake_backend_graph_replays;
+  return EMBER_OK;
+}
+
+static ember_status fake_graph_destroy(void* ctx, int32_t device, void* graph) {
+  (void)ctx;
+  (void)device;
+  --fake_backend_graphs_live;
+  free(graph);
+  return EMBER_OK;
+}
+
 static int32_t fake_device_count(void* ctx) {
   (void)ctx;
   return FAKE_DEVICES;
@@ -162,6 +213,10 @@ EMBER_PLUGIN_EXPORT ember_status ember_plugin_register(const ember_plugin_host* 
   b.host_allocate = fake_host_allocate;
   b.host_deallocate = fake_host_deallocate;
   b.copy_host_to_device_async = fake_h2d_async;
+  b.graph_capture_begin = fake_graph_begin;
+  b.graph_capture_end = fake_graph_end;
+  b.graph_replay = fake_graph_replay;
+  b.graph_destroy = fake_graph_destroy;
   status = host->register_backend(host->host_ctx, &b);
   if (status != EMBER_OK) return status;
   status = host->register_kernel(host->host_ctx, EMBER_DEVICE_HIP, "fill", "ts",

@@ -26,6 +26,8 @@ struct FakeCounters {
   int64_t* tf32 = nullptr;
   int64_t* pinned_blocks = nullptr;
   int64_t* async_copies = nullptr;
+  int64_t* graphs_live = nullptr;
+  int64_t* graph_replays = nullptr;
   FakeCounters() {
     void* h = dlopen(FAKE_BACKEND_OK, RTLD_NOW | RTLD_NOLOAD);
     if (!h) return;
@@ -34,6 +36,8 @@ struct FakeCounters {
     tf32 = static_cast<int64_t*>(dlsym(h, "fake_backend_tf32"));
     pinned_blocks = static_cast<int64_t*>(dlsym(h, "fake_backend_pinned_blocks"));
     async_copies = static_cast<int64_t*>(dlsym(h, "fake_backend_async_copies"));
+    graphs_live = static_cast<int64_t*>(dlsym(h, "fake_backend_graphs_live"));
+    graph_replays = static_cast<int64_t*>(dlsym(h, "fake_backend_graph_replays"));
     dlclose(h);
   }
 };
@@ -153,6 +157,58 @@ TEST(BackendPlugin, StreamsNeedABackendThatHasThem) {
   EXPECT_EQ(ember_event_create({EMBER_DEVICE_CPU, 0}, 0, nullptr), EMBER_ERROR_DEVICE);
   msg = ember_last_error();
   EXPECT_NE(msg.find("CPU has no streams"), std::string::npos) << msg;
+}
+
+// The graph C ABI: the engine keeps the order (capture, end, replay, reset) and hands each step to
+// the backend; the fake's counters show what reached it.
+TEST(BackendPlugin, GraphsForwardToTheBackend) {
+  load_fake();
+  FakeCounters fake;
+  ASSERT_NE(fake.graphs_live, nullptr);
+  const int64_t live = *fake.graphs_live, replays = *fake.graph_replays;
+  ember_cuda_graph g = nullptr;
+  ASSERT_EQ(ember_cuda_graph_create({EMBER_DEVICE_HIP, 1}, &g), EMBER_OK) << ember_last_error();
+  EXPECT_EQ(*fake.graphs_live, live);  // nothing recorded yet
+
+  EXPECT_EQ(ember_cuda_graph_replay(g), EMBER_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(ember_last_error()).find("nothing was captured"), std::string::npos);
+  EXPECT_EQ(ember_cuda_graph_capture_end(g), EMBER_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(ember_last_error()).find("not recording"), std::string::npos);
+
+  ASSERT_EQ(ember_cuda_graph_capture_begin(g), EMBER_OK) << ember_last_error();
+  EXPECT_EQ(*fake.graphs_live, live + 1);
+  EXPECT_EQ(ember_cuda_graph_capture_begin(g), EMBER_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(ember_last_error()).find("reset it first"), std::string::npos);
+  // The backend's own refusal comes back with its message and the device.
+  EXPECT_EQ(ember_cuda_graph_replay(g), EMBER_ERROR_INVALID_ARGUMENT);
+  std::string msg = ember_last_error();
+  EXPECT_NE(msg.find("cuda_graph_replay on hip:1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("fake graph: still recording"), std::string::npos) << msg;
+
+  ASSERT_EQ(ember_cuda_graph_capture_end(g), EMBER_OK) << ember_last_error();
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(ember_cuda_graph_replay(g), EMBER_OK);
+  EXPECT_EQ(*fake.graph_replays, replays + 3);
+
+  ASSERT_EQ(ember_cuda_graph_reset(g), EMBER_OK);
+  EXPECT_EQ(*fake.graphs_live, live);
+  EXPECT_EQ(ember_cuda_graph_replay(g), EMBER_ERROR_INVALID_ARGUMENT);
+  ASSERT_EQ(ember_cuda_graph_capture_begin(g), EMBER_OK);  // records again after a reset
+  EXPECT_EQ(*fake.graphs_live, live + 1);
+  ASSERT_EQ(ember_cuda_graph_destroy(g), EMBER_OK);  // destroying while recording drops it
+  EXPECT_EQ(*fake.graphs_live, live);
+  EXPECT_EQ(ember_cuda_graph_destroy(nullptr), EMBER_OK);
+}
+
+TEST(BackendPlugin, GraphsNeedAGpuBackend) {
+  ember_cuda_graph g = nullptr;
+  EXPECT_EQ(ember_cuda_graph_create({EMBER_DEVICE_CPU, 0}, &g), EMBER_ERROR_DEVICE);
+  EXPECT_NE(std::string(ember_last_error()).find("the CPU is not a GPU"), std::string::npos);
+  EXPECT_EQ(ember_cuda_graph_create({EMBER_DEVICE_CUDA, 0}, &g), EMBER_ERROR_DEVICE);
+  const std::string msg = ember_last_error();
+  EXPECT_NE(msg.find("cuda_graph_create"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("no CUDA backend is loaded"), std::string::npos) << msg;
+  EXPECT_EQ(g, nullptr);
+  EXPECT_EQ(ember_cuda_graph_capture_begin(nullptr), EMBER_ERROR_INVALID_ARGUMENT);
 }
 
 TEST(BackendPlugin, AllocatesThroughThePlugin) {
@@ -298,6 +354,10 @@ TEST(BackendPlugin, RegistrationErrors) {
   b = valid_table();
   b.copy_device_to_host = nullptr;
   EXPECT_NE(error_of([&] { register_backend(b); }, EMBER_ERROR_BACKEND).find("null"),
+            std::string::npos);
+  b = valid_table();
+  b.graph_replay = [](void*, int32_t, void*) { return EMBER_OK; };
+  EXPECT_NE(error_of([&] { register_backend(b); }, EMBER_ERROR_BACKEND).find("graph callbacks"),
             std::string::npos);
   EXPECT_FALSE(backend_available(DeviceType::Metal));
 

@@ -2,19 +2,30 @@ using NUnit.Framework.Api;
 using NUnit.Framework.Interfaces;
 using NUnit.Framework.Internal;
 
-// Runs the tests of Ember.Tests in the categories given (default: cuda) with NUnit's own engine and
-// prints one line per test. Exit code 0 only when at least one test ran and none failed, so a GPU
-// run where every test skipped is not mistaken for a pass.
+// Runs the tests of Ember.Tests, Ember.NN.Tests and Ember.Data.Tests in the categories given
+// (default: cuda) with NUnit's own engine and prints one line per test. Exit code 0 only when at
+// least one test ran and none failed, so a GPU run where every test skipped is not mistaken for a pass.
 string[] categories = args.Length > 0 ? args : ["cuda"];
-var runner = new NUnitTestAssemblyRunner(new DefaultTestAssemblyBuilder());
-runner.Load(typeof(Ember.Tests.CudaTests).Assembly, new Dictionary<string, object>());
 string filterXml = "<filter><or>" + string.Concat(categories.Select(c => $"<cat>{c}</cat>")) + "</or></filter>";
 // NUnit redirects Console while a test runs, so the listener writes to the real standard output.
 var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
 var listener = new LineListener(stdout);
-ITestResult result = runner.Run(listener, TestFilter.FromXml(filterXml));
-stdout.WriteLine($"{result.PassCount} passed, {result.FailCount} failed, {result.SkipCount + result.InconclusiveCount} skipped");
-return result.FailCount == 0 && result.PassCount > 0 ? 0 : 1;
+int passed = 0, failed = 0, skipped = 0;
+foreach (var assembly in new[]
+         {
+             typeof(Ember.Tests.CudaTests).Assembly, typeof(Ember.NN.Tests.CudaGraphTrainingTests).Assembly,
+             typeof(Ember.Data.Tests.PinMemoryCudaTests).Assembly,
+         })
+{
+    var runner = new NUnitTestAssemblyRunner(new DefaultTestAssemblyBuilder());
+    runner.Load(assembly, new Dictionary<string, object>());
+    ITestResult result = runner.Run(listener, TestFilter.FromXml(filterXml));
+    passed += result.PassCount;
+    failed += result.FailCount;
+    skipped += result.SkipCount + result.InconclusiveCount;
+}
+stdout.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");
+return failed == 0 && passed > 0 ? 0 : 1;
 
 internal sealed class LineListener(TextWriter output) : ITestListener
 {
