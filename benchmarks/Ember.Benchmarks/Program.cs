@@ -92,3 +92,7 @@ using (var b = Torch.Ones(1).RequiresGrad_())
         y.Dispose();
     }
 }
+CnnBench.Run();
+AutogradBench.Run();
+if (Torch.Cuda.IsAvailable())
+    CudaBench.Run();
