@@ -2,9 +2,9 @@
 //   conv2d on the seed CNN's shapes (batch 64): forward, and forward + backward (the first conv
 //   needs no input gradient, as in training);
 //   max_pool2d with 2x2 windows on the seed CNN's two pooled shapes, forward and forward +
-//   backward; log_softmax / softmax (and backward) on (64, 4096) float32; one Adam step over 10M
-//   float32 parameters, reported also as GB/s of memory traffic: it reads param, grad, exp_avg,
-//   exp_avg_sq and writes param, exp_avg, exp_avg_sq (7 x 4 bytes/element).
+//   backward; log_softmax / softmax (and backward) and layer_norm on (64, 4096) float32; one Adam
+//   step over 10M float32 parameters, reported also as GB/s of memory traffic: it reads param,
+//   grad, exp_avg, exp_avg_sq and writes param, exp_avg, exp_avg_sq (7 x 4 bytes/element).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -134,6 +134,12 @@ void softmax_cases() {
   });
   reg("softmax_backward/64x4096", [](const Tensor& x, const Tensor& g, const Tensor& y) {
     return y ? ops::softmax_backward(g, y, 1) : ops::softmax(x, 1);
+  });
+  // layer_norm over the last 4096 with weight and bias, as nn.LayerNorm(4096) runs it.
+  reg("layer_norm/64x4096", [](const Tensor& x, const Tensor&, const Tensor&) {
+    static const Tensor w = randn({4096}), b = randn({4096});
+    const int64_t shape[] = {4096};
+    return ops::layer_norm(x, shape, w, b, 1e-5, false).out;
   });
 }
 

@@ -85,6 +85,8 @@ timeit("log_softmax/64x4096", lambda: torch.log_softmax(x, 1))
 timeit("softmax/64x4096", lambda: torch.softmax(x, 1))
 timeit("log_softmax_backward/64x4096", lambda: torch._log_softmax_backward_data(g, y, 1, torch.float32))
 timeit("softmax_backward/64x4096", lambda: torch._softmax_backward_data(g, s, 1, torch.float32))
+ln_w, ln_b = torch.randn(4096), torch.randn(4096)
+timeit("layer_norm/64x4096", lambda: F.layer_norm(x, (4096,), ln_w, ln_b, 1e-5))
 
 n = 10_000_000
 p = torch.nn.Parameter(torch.randn(n))
