@@ -27,7 +27,7 @@ fi
 
 # PyTorch beside it, when this machine has it (Debian: python3-torch libopenblas0-pthread).
 if "$PY" -c 'import torch' 2>/dev/null; then
-  for script in "$HERE"/pytorch/*.py; do
+  for script in "$HERE"/pytorch/bench_*.py; do
     [ -e "$script" ] || continue
     "$PY" "$script" --threads "$THREADS" ${FILTER:+--filter "$FILTER"}
   done

@@ -4,29 +4,9 @@ import argparse
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from bench_core import run
-
-
-class Cnn(nn.Module):
-    """The seed's MNIST CNN, as in examples/FashionMnist."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
-        self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
-        self.conv2_drop = nn.Dropout2d()
-        self.fc1 = nn.Linear(320, 50)
-        self.fc2 = nn.Linear(50, 10)
-
-    def forward(self, x):
-        x = F.relu(F.max_pool2d(self.conv1(x), 2))
-        x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
-        x = x.view(-1, 320)
-        x = F.relu(self.fc1(x))
-        x = F.dropout(x, training=self.training)
-        return self.fc2(x)
+from seed_models import Cnn
 
 
 def main():

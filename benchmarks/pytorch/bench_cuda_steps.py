@@ -9,8 +9,9 @@ import statistics
 import time
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+import seed_models
 
 BATCHES = 20
 
@@ -31,26 +32,6 @@ def timed(step, steps_per_rep=200, reps=7):
 
 def emit(name, seconds, reps=7):
     print(json.dumps({"bench": name, "impl": "pytorch", "unit": "ms", "median": seconds * 1e3, "n": reps}), flush=True)
-
-
-class Cnn(nn.Module):
-    """The seed's MNIST CNN, as examples/FashionMnist/Models.cs ports it."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
-        self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
-        self.conv2_drop = nn.Dropout2d()
-        self.fc1 = nn.Linear(320, 50)
-        self.fc2 = nn.Linear(50, 10)
-
-    def forward(self, x):
-        x = F.relu(F.max_pool2d(self.conv1(x), 2))
-        x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
-        x = x.view(-1, 320)
-        x = F.relu(self.fc1(x))
-        x = F.dropout(x, 0.5, self.training)
-        return self.fc2(x)
 
 
 def time_step(name, model, sgd, ready, wanted, dev):
@@ -115,10 +96,9 @@ def main():
     images = torch.rand(BATCHES * 64, 1, 28, 28, device=dev)
     labels = (torch.rand(BATCHES * 64, device=dev) * 10).long()
     ready = [(images[i * 64:(i + 1) * 64].contiguous(), labels[i * 64:(i + 1) * 64].contiguous()) for i in range(BATCHES)]
-    mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
-                        nn.Linear(512, 10)).to(dev)
+    mlp = seed_models.mlp().to(dev)
     time_step("cuda_mlp_step_sgd_b64", mlp, torch.optim.SGD(mlp.parameters(), lr=1e-3), ready, wanted, dev)
-    cnn = Cnn().to(dev)
+    cnn = seed_models.Cnn().to(dev)
     time_step("cuda_cnn_step_sgd_b64", cnn, torch.optim.SGD(cnn.parameters(), lr=0.01, momentum=0.5), ready, wanted,
               dev)
 

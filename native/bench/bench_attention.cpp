@@ -6,20 +6,15 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <string>
 
+#include "bench_util.h"
 #include "core/attention.h"
 #include "core/ops.h"
 #include "core/parallel.h"
 
 namespace ember {
 namespace {
-
-int bench_threads() {
-  const char* s = std::getenv("EMBER_BENCH_THREADS");
-  return s ? std::atoi(s) : 2;
-}
 
 void attention_case(bool causal, bool backward) {
   const int64_t B = 8, H = 8, L = 1024, E = 64;
@@ -28,7 +23,7 @@ void attention_case(bool causal, bool backward) {
   benchmark::RegisterBenchmark(
       name.c_str(),
       [=](benchmark::State& st) {
-        set_num_threads(bench_threads());
+        set_num_threads(bench::threads());
         Generator gen(0);
         const Tensor q = ops::randn({B, H, L, E}, DType::Float32, Device{}, gen);
         const Tensor k = ops::randn({B, H, L, E}, DType::Float32, Device{}, gen);

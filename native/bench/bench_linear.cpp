@@ -3,8 +3,7 @@
 // (through ops::matmul on transposed views).
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-
+#include "bench_util.h"
 #include "core/nn_ops.h"
 #include "core/ops.h"
 #include "core/parallel.h"
@@ -12,21 +11,11 @@
 namespace ember {
 namespace {
 
-int bench_threads() {
-  const char* s = std::getenv("EMBER_BENCH_THREADS");
-  return s ? std::atoi(s) : 2;
-}
-
-Tensor randn(const DimVector& sizes) {
-  static Ref<Generator> gen = Ref<Generator>::make(0);
-  return ops::randn(sizes, DType::Float32, Device{}, *gen);
-}
-
 // out = a @ b with a (m x k) stored transposed when ta, b (k x n) stored transposed when tb.
 void mlp_product(benchmark::State& state, bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
-  set_num_threads(bench_threads());
-  Tensor a = ta ? ops::transpose(randn({k, m}), 0, 1) : randn({m, k});
-  Tensor b = tb ? ops::transpose(randn({n, k}), 0, 1) : randn({k, n});
+  set_num_threads(bench::threads());
+  Tensor a = ta ? ops::transpose(bench::randn({k, m}), 0, 1) : bench::randn({m, k});
+  Tensor b = tb ? ops::transpose(bench::randn({n, k}), 0, 1) : bench::randn({k, n});
   for (auto _ : state) benchmark::DoNotOptimize(ops::matmul(a, b));
   state.counters["flop"] = 2.0 * m * n * k;
   state.counters["GFLOP/s"] =
@@ -54,12 +43,12 @@ namespace {
 // engine runs them: the floor that the managed step (benchmarks/Ember.Benchmarks, mlp_step_sgd_b64)
 // adds its own bookkeeping to.
 void mlp_step_kernels(benchmark::State& state) {
-  set_num_threads(bench_threads());
+  set_num_threads(bench::threads());
   const int64_t batch = 64;
-  Tensor x = randn({batch, 784});
+  Tensor x = bench::randn({batch, 784});
   Tensor target = ops::full({batch}, Scalar(int64_t{3}), DType::Int64, Device{});
-  Tensor w1 = randn({512, 784}), b1 = randn({512}), w2 = randn({512, 512}), b2 = randn({512}),
-         w3 = randn({10, 512}), b3 = randn({10});
+  Tensor w1 = bench::randn({512, 784}), b1 = bench::randn({512}), w2 = bench::randn({512, 512}),
+         b2 = bench::randn({512}), w3 = bench::randn({10, 512}), b3 = bench::randn({10});
   const int64_t batch_dim[] = {0};
   for (auto _ : state) {
     Tensor h1 = ops::relu(ops::linear(x, w1, b1));

@@ -7,26 +7,16 @@
 //   grad, exp_avg, exp_avg_sq and writes param, exp_avg, exp_avg_sq (7 x 4 bytes/element).
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/nn_ops.h"
 #include "core/ops.h"
 #include "core/parallel.h"
 
 namespace ember {
 namespace {
-
-int bench_threads() {
-  const char* s = std::getenv("EMBER_BENCH_THREADS");
-  return s ? std::atoi(s) : 2;
-}
-
-Tensor randn(const DimVector& sizes) {
-  static Ref<Generator> gen = Ref<Generator>::make(0);
-  return ops::randn(sizes, DType::Float32, Device{}, *gen);
-}
 
 void conv_case(const std::string& name, int64_t n, int64_t c, int64_t hw, int64_t o, int64_t k,
                bool need_input) {
@@ -36,9 +26,9 @@ void conv_case(const std::string& name, int64_t n, int64_t c, int64_t hw, int64_
     Tensor x, w, b, gy;
   };
   auto make = [=] {
-    set_num_threads(bench_threads());
-    return Inputs{randn({n, c, hw, hw}), randn({o, c, k, k}), randn({o}),
-                  randn({n, o, hw - k + 1, hw - k + 1})};
+    set_num_threads(bench::threads());
+    return Inputs{bench::randn({n, c, hw, hw}), bench::randn({o, c, k, k}), bench::randn({o}),
+                  bench::randn({n, o, hw - k + 1, hw - k + 1})};
   };
   const ops::Conv2dParams p;
   benchmark::RegisterBenchmark(("conv2d_fwd/" + name).c_str(),
@@ -90,8 +80,8 @@ void pool_case(const std::string& name, int64_t n, int64_t c, int64_t hw) {
   p.stride = {2, 2};
   benchmark::RegisterBenchmark(("max_pool2d_fwd/" + name).c_str(),
                                [=](benchmark::State& st) {
-                                 set_num_threads(bench_threads());
-                                 const Tensor x = randn({n, c, hw, hw});
+                                 set_num_threads(bench::threads());
+                                 const Tensor x = bench::randn({n, c, hw, hw});
                                  for (auto _ : st) benchmark::DoNotOptimize(ops::max_pool2d(x, p));
                                })
       ->Unit(benchmark::kMicrosecond)
@@ -99,9 +89,9 @@ void pool_case(const std::string& name, int64_t n, int64_t c, int64_t hw) {
   benchmark::RegisterBenchmark(
       ("max_pool2d_fwd_bwd/" + name).c_str(),
       [=](benchmark::State& st) {
-        set_num_threads(bench_threads());
-        const Tensor x = randn({n, c, hw, hw});
-        const Tensor gy = randn({n, c, hw / 2, hw / 2});
+        set_num_threads(bench::threads());
+        const Tensor x = bench::randn({n, c, hw, hw});
+        const Tensor gy = bench::randn({n, c, hw / 2, hw / 2});
         for (auto _ : st) {
           const auto [y, idx] = ops::max_pool2d(x, p);
           benchmark::DoNotOptimize(ops::max_pool2d_backward(gy, x, idx, p));
@@ -116,8 +106,8 @@ void softmax_cases() {
     benchmark::RegisterBenchmark(
         name,
         [fn](benchmark::State& st) {
-          set_num_threads(bench_threads());
-          const Tensor x = randn({64, 4096}), g = randn({64, 4096});
+          set_num_threads(bench::threads());
+          const Tensor x = bench::randn({64, 4096}), g = bench::randn({64, 4096});
           const Tensor y = fn(x, g, Tensor());  // the forward result, for the backward cases
           for (auto _ : st) benchmark::DoNotOptimize(fn(x, g, y));
         })
@@ -137,7 +127,7 @@ void softmax_cases() {
   });
   // layer_norm over the last 4096 with weight and bias, as nn.LayerNorm(4096) runs it.
   reg("layer_norm/64x4096", [](const Tensor& x, const Tensor&, const Tensor&) {
-    static const Tensor w = randn({4096}), b = randn({4096});
+    static const Tensor w = bench::randn({4096}), b = bench::randn({4096});
     const int64_t shape[] = {4096};
     return ops::layer_norm(x, shape, w, b, 1e-5, false).out;
   });
@@ -146,9 +136,9 @@ void softmax_cases() {
 void adam_case() {
   benchmark::RegisterBenchmark("adam_step/10M_f32",
                                [](benchmark::State& st) {
-                                 set_num_threads(bench_threads());
+                                 set_num_threads(bench::threads());
                                  const int64_t n = 10'000'000;
-                                 const Tensor p = randn({n}), g = randn({n});
+                                 const Tensor p = bench::randn({n}), g = bench::randn({n});
                                  const Tensor m = ops::zeros({n}, DType::Float32, Device{});
                                  const Tensor v = ops::zeros({n}, DType::Float32, Device{});
                                  const Tensor ps[] = {p}, gs[] = {g}, ms[] = {m}, vs[] = {v};

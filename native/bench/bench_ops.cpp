@@ -12,19 +12,14 @@
 #include <cblas.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 
+#include "bench_util.h"
 #include "core/parallel.h"
 #include "ember/ember.h"
 
 namespace ember {
 namespace {
-
-int bench_threads() {
-  const char* s = std::getenv("EMBER_BENCH_THREADS");
-  return s ? std::atoi(s) : 2;
-}
 
 ember_tensor full(std::initializer_list<int64_t> sizes, double value) {
   const ember_scalar v{value, 0, EMBER_SCALAR_FLOAT, 0};
@@ -71,7 +66,7 @@ double g_openblas_flops = 0;
 double g_copy_bytes = 0;
 
 void BM_Add1(benchmark::State& st) {
-  set_num_threads(bench_threads());
+  set_num_threads(bench::threads());
   ember_tensor a = full({1}, 1.0), b = full({1}, 2.0);
   for (auto _ : st) {
     ember_tensor c = nullptr;
@@ -88,7 +83,7 @@ constexpr int64_t kN = 1024;
 constexpr double kGemmFlops = 2.0 * kN * kN * kN;
 
 void BM_SgemmRaw(benchmark::State& st) {
-  set_num_threads(bench_threads());
+  set_num_threads(bench::threads());
   ember_tensor a = rand({kN, kN}), b = rand({kN, kN}), c = full({kN, kN}, 0.0);
   const Rate rate;
   for (auto _ : st) {
@@ -105,7 +100,7 @@ void BM_SgemmRaw(benchmark::State& st) {
 }
 
 void BM_SgemmEmber(benchmark::State& st) {
-  set_num_threads(bench_threads());
+  set_num_threads(bench::threads());
   ember_tensor a = rand({kN, kN}), b = rand({kN, kN});
   const Rate rate;
   for (auto _ : st) {
@@ -125,7 +120,7 @@ void BM_SgemmEmber(benchmark::State& st) {
 constexpr int64_t k16M = int64_t{1} << 24;
 
 void BM_Copy16M(benchmark::State& st) {
-  set_num_threads(bench_threads());
+  set_num_threads(bench::threads());
   ember_tensor src = full({k16M}, 1.0), dst = full({k16M}, 0.0);
   char* s = reinterpret_cast<char*>(data(src));
   char* d = reinterpret_cast<char*>(data(dst));
@@ -145,7 +140,7 @@ void BM_Copy16M(benchmark::State& st) {
 }
 
 void BM_Add16M(benchmark::State& st) {
-  set_num_threads(bench_threads());
+  set_num_threads(bench::threads());
   ember_tensor a = full({k16M}, 1.0), b = full({k16M}, 2.0);
   const Rate rate;
   for (auto _ : st) {
@@ -165,7 +160,7 @@ void BM_Add16M(benchmark::State& st) {
 // The same add into memory that is already mapped (a += b): the kernel's own bandwidth, without
 // the page faults a fresh 64 MiB result costs.
 void BM_Add16MInPlace(benchmark::State& st) {
-  set_num_threads(bench_threads());
+  set_num_threads(bench::threads());
   ember_tensor a = full({k16M}, 1.0), b = full({k16M}, 2.0);
   const Rate rate;
   for (auto _ : st) {
@@ -184,7 +179,7 @@ void BM_Add16MInPlace(benchmark::State& st) {
 // benchmarks/pytorch/bench_core.py): exp is compute-bound, mul, sum and max are bandwidth-bound.
 template <class Op>
 void run16m(benchmark::State& st, double bytes_per_elem, Op op) {
-  set_num_threads(bench_threads());
+  set_num_threads(bench::threads());
   ember_tensor a = full({k16M}, 0.5), b = full({k16M}, 2.0);
   for (auto _ : st) {
     ember_tensor c = nullptr;

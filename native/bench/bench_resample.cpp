@@ -3,8 +3,7 @@
 // benchmarks/pytorch/bench_resample.py times the same cases in PyTorch.
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-
+#include "bench_util.h"
 #include "core/nn_interpolate.h"
 #include "core/ops.h"
 #include "core/parallel.h"
@@ -12,13 +11,8 @@
 namespace ember {
 namespace {
 
-int bench_threads() {
-  const char* s = std::getenv("EMBER_BENCH_THREADS");
-  return s ? std::atoi(s) : 2;
-}
-
 void upsample2x(benchmark::State& state, ops::InterpolateMode mode, bool with_backward) {
-  set_num_threads(bench_threads());
+  set_num_threads(bench::threads());
   static Ref<Generator> gen = Ref<Generator>::make(0);
   const Tensor x = ops::randn({8, 16, 64, 64}, DType::Float32, Device{}, *gen);
   const int64_t out_size[] = {128, 128}, in_size[] = {8, 16, 64, 64};

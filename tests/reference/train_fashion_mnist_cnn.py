@@ -8,11 +8,14 @@ import gzip
 import json
 import os
 import struct
+import sys
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "benchmarks", "pytorch"))
+from seed_models import Cnn  # noqa: E402  (the one PyTorch definition of the seed's CNN)
 
 
 def read_idx(path):
@@ -21,24 +24,6 @@ def read_idx(path):
     ndim = data[3]
     sizes = struct.unpack(">" + "i" * ndim, data[4:4 + 4 * ndim])
     return torch.frombuffer(bytearray(data[4 + 4 * ndim:]), dtype=torch.uint8).reshape(sizes)
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
-        self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
-        self.conv2_drop = nn.Dropout2d()
-        self.fc1 = nn.Linear(320, 50)
-        self.fc2 = nn.Linear(50, 10)
-
-    def forward(self, x):
-        x = F.relu(F.max_pool2d(self.conv1(x), 2))
-        x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
-        x = x.view(-1, 320)
-        x = F.relu(self.fc1(x))
-        x = F.dropout(x, training=self.training)
-        return self.fc2(x)
 
 
 def main():
@@ -56,7 +41,7 @@ def main():
     yte = load("t10k-labels-idx1-ubyte.gz").long().to(dev)
     for seed in args.seeds:
         torch.manual_seed(seed)
-        model = Net().to(dev)
+        model = Cnn().to(dev)
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
         start = time.time()
         for _ in range(args.epochs):

@@ -179,13 +179,14 @@ EMBER_ALWAYS_INLINE inline void filter_rows_body(const S* src, D* dst, int64_t o
           for (int64_t k = 0; k < count; ++k)
             acc[index[j * count + k]] += weight[j * count + k] * v;
         }
-      }
-      for (int64_t j = 0; inner > 1 && j < n_out; ++j) {
-        const S* row = sp + j * inner;
-        for (int64_t k = 0; k < count; ++k) {
-          const C w = weight[j * count + k];
-          C* a = acc + index[j * count + k] * inner;
-          for (int64_t i = 0; i < inner; ++i) a[i] += w * static_cast<C>(row[i]);
+      } else {
+        for (int64_t j = 0; j < n_out; ++j) {
+          const S* row = sp + j * inner;
+          for (int64_t k = 0; k < count; ++k) {
+            const C w = weight[j * count + k];
+            C* a = acc + index[j * count + k] * inner;
+            for (int64_t i = 0; i < inner; ++i) a[i] += w * static_cast<C>(row[i]);
+          }
         }
       }
       for (int64_t i = 0; i < n_dst * inner; ++i) dp[i] = static_cast<D>(acc[i]);
