@@ -29,7 +29,8 @@ public unsafe partial class Tensor
     /// <summary>Wraps a native reference without registering with any scope (aliases held by the graph).</summary>
     private Tensor(nint unscopedHandle)
     {
-        _handle = new TensorHandle(unscopedHandle);
+        _native = unscopedHandle;
+        _finalizer = TensorFinalizer.Rent(unscopedHandle);
         MemoryPressure.OnTensorCreated();
     }
 
@@ -81,6 +82,14 @@ public unsafe partial class Tensor
         return this;
     }
 
+    /// <summary>Fills the cached device from <paramref name="input"/>'s, when that is known, for a result on the input's device; returns this tensor.</summary>
+    internal Tensor KnownDevice(Tensor input)
+    {
+        if (_device == 0)
+            _device = input._device;
+        return this;
+    }
+
     /// <summary>Fills the cached shape when the caller knows it; see <see cref="KnownLayout"/>.</summary>
     internal Tensor KnownShape(long[] shape)
     {
@@ -89,7 +98,7 @@ public unsafe partial class Tensor
     }
 
     /// <summary>True when both objects hold a reference to the same native tensor (an op returned its input).</summary>
-    internal static bool SameTensor(Tensor a, Tensor b) => a._handle.DangerousGetHandle() == b._handle.DangerousGetHandle();
+    internal static bool SameTensor(Tensor a, Tensor b) => a._native == b._native;
 
     internal AutogradMeta EnsureMeta()
     {
@@ -125,7 +134,11 @@ public unsafe partial class Tensor
         if (requiresGrad && !IsFloatingPoint)
             throw new DTypeException($"only tensors of floating point dtype can require gradients, but this tensor has dtype {DType.ToTorchString()}");
         if (requiresGrad)
+        {
             EnsureMeta();
+            // Read once here, so that results of recorded ops inherit it (KnownDevice) and y.Backward() need not ask.
+            _ = Device;
+        }
         _requiresGrad = requiresGrad;
         return this;
     }
@@ -190,8 +203,12 @@ public unsafe partial class Tensor
     /// the backward itself so that gradients can be differentiated again.
     /// </summary>
     /// <exception cref="AutogradException">The tensor does not require grad, or the graph was already freed.</exception>
-    public void Backward(Tensor? gradient = null, bool? retainGraph = null, bool createGraph = false) =>
+    public void Backward(Tensor? gradient = null, bool? retainGraph = null, bool createGraph = false)
+    {
+        if (gradient is null && !createGraph && Autograd.TryBackwardOfFullReduction(this, retainGraph))
+            return;
         Autograd.Backward([this], gradient is null ? null : [gradient], retainGraph, createGraph);
+    }
 
     /// <summary>A new tensor sharing the elements (and version counter) but not the graph (<c>Tensor.detach</c>); it does not require grad.</summary>
     public Tensor Detach()

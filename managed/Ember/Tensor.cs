@@ -24,17 +24,22 @@ namespace Ember;
 /// </remarks>
 public unsafe partial class Tensor : IDisposable
 {
-    private readonly TensorHandle _handle;
+    // The native reference: readable after disposal too (identity checks on disposed tensors still work).
+    private readonly nint _native;
+    private int _closed;
+    // Releases the reference should the tensor be forgotten; handed back to its pool on Dispose.
+    private TensorFinalizer? _finalizer;
 
     // Metadata never changes for a given native tensor, so it is read once, on first use.
     private long[]? _shape;
     private int _dtype = -1;
-    private long _device; // (type + 1) << 32 | index, 0 while unknown; one word so that racing readers never see half of it
+    internal long _device; // (type + 1) << 32 | index, 0 while unknown; one word so that racing readers never see half of it
 
     /// <summary>Takes ownership of a native reference (one strong reference) and registers with the current scope.</summary>
     internal Tensor(ember_tensor handle)
     {
-        _handle = new TensorHandle(handle.Handle);
+        _native = handle.Handle;
+        _finalizer = TensorFinalizer.Rent(_native);
         _inference = GradMode.CreatesInferenceTensors;
         MemoryPressure.OnTensorCreated();
         TensorScope.OnCreated(this);
@@ -52,21 +57,25 @@ public unsafe partial class Tensor : IDisposable
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
-            TensorHandle h = _handle;
-            if (h.IsClosed)
+            if (Volatile.Read(ref _closed) != 0)
                 ThrowDisposed();
-            return new ember_tensor(h.DangerousGetHandle());
+            return new ember_tensor(_native);
         }
     }
 
     /// <summary>True after <see cref="Dispose"/> (or after the owning scope ended).</summary>
-    public bool IsDisposed => _handle.IsClosed;
+    public bool IsDisposed => Volatile.Read(ref _closed) != 0;
 
     /// <summary>Frees the native reference now. Views of this tensor stay valid; disposing twice does nothing.</summary>
     public void Dispose()
     {
         Scope?.Remove(this);
-        _handle.Dispose();
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+            return;
+        TensorFinalizer finalizer = _finalizer!;
+        _finalizer = null;
+        _ = NativeMethods.ember_tensor_release(new ember_tensor(_native));
+        finalizer.Return();
     }
 
     /// <summary>Moves the tensor to the scope enclosing its current one (to the user when there is none) and returns it.</summary>
@@ -268,7 +277,19 @@ public unsafe partial class Tensor : IDisposable
     public bool IsFloatingPoint => DType.IsFloatingPoint();
 
     /// <summary>Counter shared with the tensor's views and bumped by every in-place op (<c>Tensor._version</c>).</summary>
+    /// <exception cref="AutogradException">The tensor is an inference tensor (<see cref="IsInference"/>), which, as in PyTorch, tracks no version.</exception>
     public long Version
+    {
+        get
+        {
+            if (_inference)
+                throw new AutogradException("Inference tensors do not track version counter.");
+            return VersionCounter;
+        }
+    }
+
+    /// <summary>The native version counter, also of inference tensors (autograd's own checks read it).</summary>
+    internal long VersionCounter
     {
         get
         {

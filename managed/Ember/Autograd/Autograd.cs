@@ -19,17 +19,24 @@ public static partial class Autograd
     public static void Backward(IReadOnlyList<Tensor> tensors, IReadOnlyList<Tensor?>? gradTensors = null, bool? retainGraph = null, bool createGraph = false)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        // y.Sum().Backward() and y.Mean().Backward(): the gradient of y is ones (or 1/n), made directly
-        // rather than as a 0-d one expanded by the reduction's node (which saves nothing and has no hooks).
-        if (gradTensors is null && tensors.Count == 1 && !createGraph && !Anomaly.IsEnabled
-            && tensors[0] is { _autograd.GradFn: ReduceBackward { IsFull: true, HasPreHooks: false } reduce } root
-            && reduce.Next[0].Node is not null)
-        {
-            Engine.Run([reduce.Next[0]], [reduce.GradientOfOne(root.Device)], retainGraph ?? false, false, captures: null);
+        if (gradTensors is null && tensors.Count == 1 && !createGraph && TryBackwardOfFullReduction(tensors[0], retainGraph))
             return;
-        }
         (Edge[] roots, Tensor[] grads) = Roots(tensors, gradTensors, "Backward");
         Engine.Run(roots, grads, retainGraph ?? createGraph, createGraph, captures: null);
+    }
+
+    /// <summary>
+    /// y.Sum().Backward() and y.Mean().Backward() without createGraph: the gradient of y is ones (or 1/n), made
+    /// directly rather than as a 0-d one expanded by the reduction's node (which saves nothing and has no hooks).
+    /// Returns false, doing nothing, when <paramref name="root"/> is not such a reduction.
+    /// </summary>
+    internal static bool TryBackwardOfFullReduction(Tensor? root, bool? retainGraph)
+    {
+        if (root is not { _autograd.GradFn: ReduceBackward { IsFull: true, HasPreHooks: false } reduce } || reduce.Next[0].Node is null
+            || Anomaly.IsEnabled)
+            return false;
+        Engine.Run(reduce.Next[0], reduce.GradientOfOne(root.Device), retainGraph ?? false);
+        return true;
     }
 
     /// <summary>

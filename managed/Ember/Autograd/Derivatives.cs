@@ -135,7 +135,11 @@ internal static unsafe partial class Derivatives
     {
         DType dtype = a.DType;
         if (dtype == b.DType && dtype.IsFloatingPoint() && Grads.SameLayout(a.ShapeArray, dtype, b.ShapeArray, dtype))
+        {
             result.KnownLayout(a.ShapeArray, dtype);
+            if (a._device == b._device)
+                result.KnownDevice(a);
+        }
         return result;
     }
 
@@ -231,6 +235,7 @@ internal static unsafe partial class Derivatives
         DType dtype = a.DType;
         if (dims.Length == 0 && dtype.IsFloatingPoint())
             result.KnownLayout([], dtype); // a full reduction of floats is a 0-d tensor of the same dtype
+        result.KnownDevice(a);
         var node = new ReduceBackward(name, shape, dtype, shape.Length == 0 ? null : normalized, keepdim, mean ? count : 0) { Next = [Autograd.EdgeOf(a)] };
         return Autograd.SetHistory(result, node);
     }

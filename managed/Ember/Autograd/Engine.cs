@@ -119,9 +119,13 @@ public static partial class Autograd
         [ThreadStatic]
         private static RunState? t_state;
 
+        /// <summary>Runs backward from one root seeded with <paramref name="grad"/> (owned by the engine from here on).</summary>
+        public static void Run(Edge root, Tensor grad, bool keepGraph) =>
+            Run(new ReadOnlySpan<Edge>(ref root), new Span<Tensor>(ref grad), keepGraph, createGraph: false, captures: null);
+
         /// <summary>Runs backward from <paramref name="roots"/> seeded with <paramref name="grads"/> (owned by the engine from here on).</summary>
         /// <returns>With <paramref name="captures"/>: the gradient arriving at each captured edge (null when none); else null.</returns>
-        public static Tensor?[]? Run(Edge[] roots, Tensor[] grads, bool keepGraph, bool createGraph, Edge[]? captures)
+        public static Tensor?[]? Run(ReadOnlySpan<Edge> roots, Span<Tensor> grads, bool keepGraph, bool createGraph, Edge[]? captures)
         {
             RunState state = t_state ?? new RunState();
             t_state = null; // in use: a nested run on this thread makes its own
@@ -135,7 +139,7 @@ public static partial class Autograd
             bool fuse = captures is null && !createGraph && !anomaly;
             try
             {
-                Discover(roots, state);
+                Discover(roots, state, fuse);
                 if (captures is null)
                 {
                     foreach (Task t in tasks)
@@ -202,7 +206,14 @@ public static partial class Autograd
                             g?.Dispose();
                             continue;
                         }
-                        Task child = state.Get(target);
+                        Task? child = state.Find(target);
+                        if (child is null)
+                        {
+                            // A leaf Discover left without a task: what was not added in place is added now.
+                            if (g is not null)
+                                ((GradAccumulator)target).Accumulate(g);
+                            continue;
+                        }
                         if (into is not null && into[i] is not null)
                             child.Accumulated = true;
                         if (g is not null)
@@ -244,8 +255,13 @@ public static partial class Autograd
             }
         }
 
-        /// <summary>Finds every node reachable from the roots and counts the edges into each (iteratively: no depth limit).</summary>
-        private static void Discover(Edge[] roots, RunState state)
+        /// <summary>
+        /// Finds every node reachable from the roots and counts the edges into each (iteratively: no depth limit).
+        /// With <paramref name="direct"/> (a plain backward), a leaf that only ever adds gradients into its existing
+        /// Grad and has no hooks of any kind (<see cref="GradAccumulator.IsDirect"/>) gets no task: its producers add into
+        /// it as they run, in place or through <see cref="GradAccumulator.Accumulate"/>, so nothing waits for it.
+        /// </summary>
+        private static void Discover(ReadOnlySpan<Edge> roots, RunState state, bool direct)
         {
             Stack<Node> stack = state.Stack;
             foreach (Edge root in roots)
@@ -264,6 +280,8 @@ public static partial class Autograd
                     Task? t = state.Find(e.Node);
                     if (t is null)
                     {
+                        if (direct && e.Node is GradAccumulator { IsDirect: true })
+                            continue; // (a root has its task already, made before this walk)
                         t = state.Add(e.Node);
                         stack.Push(e.Node);
                     }
@@ -360,7 +378,7 @@ public static partial class Autograd
             GradAccumulator?[]? into = null;
             for (int i = 0; i < next.Length; i++)
             {
-                if (next[i].Node is GradAccumulator acc && acc.CanAccumulateInPlace && state.Get(acc).Reaches)
+                if (next[i].Node is GradAccumulator acc && acc.CanAccumulateInPlace && state.Find(acc) is not { Reaches: false })
                 {
                     if (into is null)
                     {

@@ -128,6 +128,13 @@ public static partial class Autograd
         {
             Tensor g = grads[0]!;
             grads[0] = null; // ownership moves here
+            Accumulate(g);
+            return [];
+        }
+
+        /// <summary>Adds <paramref name="g"/> (owned by this call) into the leaf's gradient, then runs the post-accumulate hooks.</summary>
+        internal void Accumulate(Tensor g)
+        {
             if (Leaf.LeafHooks is { } hooks)
                 g = Hooks.Run(hooks, g);
             g = Grads.Validate(g, Shape, DType, this);
@@ -155,7 +162,6 @@ public static partial class Autograd
                 }
             }
             RunPostHooks();
-            return [];
         }
 
         /// <summary>The post-accumulate hooks; the engine calls it itself when every gradient of the run was added through <see cref="TryAccumulate"/>.</summary>
@@ -172,6 +178,12 @@ public static partial class Autograd
         /// </summary>
         internal bool CanAccumulateInPlace =>
             Leaf.Grad is not null && (Leaf.LeafHooks is null || Leaf.LeafHooks.Snapshot.Length == 0) && !HasPreHooks;
+
+        /// <summary>
+        /// <see cref="CanAccumulateInPlace"/> with no post-accumulate hooks either: the leaf's gradients may be added
+        /// one by one as they arrive, with nothing to run once they are all in (the engine gives such a leaf no task).
+        /// </summary>
+        internal bool IsDirect => CanAccumulateInPlace && (Leaf.PostAccumulateHooks is null || Leaf.PostAccumulateHooks.Snapshot.Length == 0);
 
         /// <summary>
         /// Adds <paramref name="g"/> (times <paramref name="factor"/> when given, negated with <paramref name="negate"/>)

@@ -33,6 +33,8 @@ internal sealed class AddBackward(long[] aShape, DType aType, long[] bShape, DTy
             into[1] = null;
         if (fusedA && fusedB)
             return []; // nothing to pass on (the engine reads missing outputs as null)
+        if (Grads.SameLayout(aShape, aType, bShape, bType))
+            return [fusedA || !NeedsGrad(0) ? null : g, fusedB || !NeedsGrad(1) ? null : subtract ? -g : g];
         Tensor?[] result = Apply(grads);
         if (fusedA)
             DropFused(result, 0, g);

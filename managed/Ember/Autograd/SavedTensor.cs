@@ -30,12 +30,12 @@ internal sealed class SavedTensor
         if (tensor._inference)
             Inference.CheckSave(tensor);
         return tensor._requiresGrad && tensor._viewBase is null && tensor._autograd is { GradFn: null, View: null }
-            ? new(tensor, tensor.Version, owned: false)
-            : new(tensor.NewRef(scoped: false), tensor.Version, owned: true);
+            ? new(tensor, tensor.VersionCounter, owned: false)
+            : new(tensor.NewRef(scoped: false), tensor.VersionCounter, owned: true);
     }
 
     /// <summary>Takes ownership of <paramref name="owned"/>, a tensor nobody else holds (e.g. a copy made before an in-place op).</summary>
-    public static SavedTensor Own(Tensor owned) => new(owned.DetachFromScope(), owned.Version, owned: true);
+    public static SavedTensor Own(Tensor owned) => new(owned.DetachFromScope(), owned.VersionCounter, owned: true);
 
     /// <summary>The saved tensor, checked against the version it was saved at.</summary>
     /// <exception cref="AutogradException">The graph was freed, or the tensor was modified in place since it was saved.</exception>
@@ -50,7 +50,7 @@ internal sealed class SavedTensor
                 $"Trying to backward through the graph a second time (or to use saved tensors after they were freed): {node.Name} needs a tensor that " +
                 "was freed when backward or Autograd.Grad ran without retainGraph. Saved tensors are released as soon as backward ends; pass retainGraph: true " +
                 "to the first backward if you need to run backward through the graph again.");
-        long now = value.Version;
+        long now = value.VersionCounter;
         if (now != _version)
         {
             AutogradMeta? meta = value._autograd;

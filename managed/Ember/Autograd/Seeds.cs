@@ -35,11 +35,11 @@ internal static class Seeds
             return Make(shape, dtype, device, fill);
         Entry? e = t_last;
         if (e is null || e.DType != dtype || e.Device != device || e.Fill != fill || !e.Shape.AsSpan().SequenceEqual(shape)
-            || e.Value.Version != e.Version)
+            || e.Value.VersionCounter != e.Version)
         {
             Tensor value = Make(shape, dtype, device, fill).DetachFromScope();
             t_last?.Value.Dispose();
-            t_last = e = new Entry(value, shape, dtype, device, fill, value.Version);
+            t_last = e = new Entry(value, shape, dtype, device, fill, value.VersionCounter);
         }
         return e.Value.SharedRef().KnownLayout(shape, dtype);
     }

@@ -25,8 +25,8 @@ internal static class ViewTracking
             return new Autograd.Edge(n, 0);
         }
         ViewInfo info = inputView is null
-            ? new ViewInfo(inputMeta, input.ShapeArray, replay, Step, result.Version)
-            : new ViewInfo(inputView.BaseMeta, inputView.BaseShape, Compose(inputView.Replay, replay), e => Step(inputView.Rebuild(e)), result.Version);
+            ? new ViewInfo(inputMeta, input.ShapeArray, replay, Step, result.VersionCounter)
+            : new ViewInfo(inputView.BaseMeta, inputView.BaseShape, Compose(inputView.Replay, replay), e => Step(inputView.Rebuild(e)), result.VersionCounter);
         result._autograd = new AutogradMeta { GradFn = node, View = info };
         result._requiresGrad = true;
         return result;
@@ -42,7 +42,7 @@ internal static class ViewTracking
     public static void Refresh(Tensor view, AutogradMeta meta)
     {
         ViewInfo info = meta.View!;
-        long version = view.Version;
+        long version = view.VersionCounter;
         if (version == info.Version)
             return;
         lock (meta)

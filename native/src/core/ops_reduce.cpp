@@ -23,19 +23,22 @@ Tensor reduce(const char* name, ReduceOp op, const Tensor& a, std::span<const in
                 "complex dtype. Got: ",
                 dtype_name(a->dtype()), " (input shape ", a->sizes(), ")");
   }
-  // A 0-d tensor accepts dim 0 and -1, as in PyTorch.
-  DimVector listed(std::max<int64_t>(nd, 1), 0);
-  for (int64_t d : dims) {
-    const int64_t w = wrap_dim(name, d, listed.size());
-    EMBER_CHECK(!listed[w], EMBER_ERROR_INVALID_ARGUMENT, name, ": dim ", w,
-                " appears multiple times in the list of dims");
-    listed[w] = 1;
-  }
-  DimVector keep_sizes(nd), out_sizes;
-  for (int64_t d = 0; d < nd; ++d) {
-    const bool reduced = dims.empty() || listed[d];
-    keep_sizes[d] = reduced ? 1 : a->size(d);
-    if (!reduced || keepdim) out_sizes.push_back(keep_sizes[d]);
+  DimVector keep_sizes(nd, 1), out_sizes;
+  if (dims.empty()) {  // every dim (x.sum(), a loss): nothing to list
+    if (keepdim) out_sizes = keep_sizes;
+  } else {
+    // A 0-d tensor accepts dim 0 and -1, as in PyTorch.
+    DimVector listed(std::max<int64_t>(nd, 1), 0);
+    for (int64_t d : dims) {
+      const int64_t w = wrap_dim(name, d, listed.size());
+      EMBER_CHECK(!listed[w], EMBER_ERROR_INVALID_ARGUMENT, name, ": dim ", w,
+                  " appears multiple times in the list of dims");
+      listed[w] = 1;
+    }
+    for (int64_t d = 0; d < nd; ++d) {
+      if (!listed[d]) keep_sizes[d] = a->size(d);
+      if (!listed[d] || keepdim) out_sizes.push_back(keep_sizes[d]);
+    }
   }
   const DType dtype = is_floating(a->dtype()) ? a->dtype() : DType::Int64;
   Tensor out = empty(out_sizes, dtype, a->device());

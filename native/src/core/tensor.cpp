@@ -16,23 +16,16 @@ TensorImpl::TensorImpl(Ref<Storage> storage, DimVector sizes, DimVector strides,
       contiguous_(true) {
   EMBER_CHECK(sizes_.size() == strides_.size(), EMBER_ERROR_INTERNAL, "tensor: sizes ", sizes_,
               " and strides ", strides_, " differ in length");
-  for (int64_t s : sizes_) {
+  // One pass, innermost dim first: the element count, and whether the layout is row-major
+  // (ignoring dims of size 1, whose stride never matters). Empty counts as contiguous.
+  bool row_major = true;
+  for (int64_t d = sizes_.size() - 1; d >= 0; --d) {
+    const int64_t s = sizes_[d];
+    if (s != 1 && strides_[d] != numel_) row_major = false;
     EMBER_CHECK(!__builtin_mul_overflow(numel_, s, &numel_), EMBER_ERROR_SHAPE, "tensor: sizes ",
                 sizes_, " hold more than 2^63 elements");
   }
-  // Row-major order, ignoring dims of size 1 (their stride never matters); empty counts as
-  // contiguous.
-  if (numel_ != 0) {
-    int64_t expected = 1;
-    for (int64_t d = sizes_.size() - 1; d >= 0; --d) {
-      if (sizes_[d] == 1) continue;
-      if (strides_[d] != expected) {
-        contiguous_ = false;
-        break;
-      }
-      expected *= sizes_[d];
-    }
-  }
+  contiguous_ = row_major || numel_ == 0;
 }
 
 DimVector contiguous_strides(const DimVector& sizes) {

@@ -1,10 +1,12 @@
-// CPU kernels of sum and mean: one fold through the iterator's reduction engine. Integers and bool
-// sum in int64 (wrapping), the 16-bit floats accumulate in float32.
+// CPU kernels of sum and mean: a whole contiguous tensor folds through reduce_full.h, everything
+// else through the iterator's reduction engine. Integers and bool sum in int64 (wrapping), the
+// 16-bit floats accumulate in float32.
 #include <type_traits>
 
 #include "core/dispatch.h"
 #include "cpu/cast.h"
 #include "cpu/iterator.h"
+#include "cpu/reduce_full.h"
 
 namespace ember::cpu {
 
@@ -37,7 +39,6 @@ struct SumOps {
 };
 
 void reduce_kernel(ReduceOp op, const Tensor& out, const Tensor& a) {
-  const TensorIterator iter({a.get(), out.get()}, a->sizes());
   const int64_t count = a->numel() / out->numel();
   dispatch_dtype(a->dtype(), [&](auto tag) {
     using In = typename decltype(tag)::type;
@@ -46,11 +47,14 @@ void reduce_kernel(ReduceOp op, const Tensor& out, const Tensor& a) {
       using Acc = typename SumOps<In, In>::Acc;
       // Mean divides the accumulated sum once, before rounding to the output dtype.
       if (op == ReduceOp::Mean) ops.divisor = static_cast<Acc>(count);
-      reduce<In, In, Acc>(iter, ops);
+      if (reduce_full<In, In, Acc>(out, a, ops)) return;
+      reduce<In, In, Acc>(TensorIterator({a.get(), out.get()}, a->sizes()), ops);
     } else {
       EMBER_CHECK(op == ReduceOp::Sum && out->dtype() == DType::Int64, EMBER_ERROR_INTERNAL,
                   "reduce kernel: integers reduce only by sum, into int64");
-      reduce<In, int64_t, int64_t>(iter, SumOps<In, int64_t>{});
+      const SumOps<In, int64_t> ops;
+      if (reduce_full<In, int64_t, int64_t>(out, a, ops)) return;
+      reduce<In, int64_t, int64_t>(TensorIterator({a.get(), out.get()}, a->sizes()), ops);
     }
   });
 }

@@ -1,11 +1,12 @@
-// CPU kernels of the reductions beyond sum/mean (reduce_ex_stub), all folded by the iterator's
-// pairwise reduction engine; the 16-bit floats accumulate in float32, var in double for floats
-// (Welford's update, combined with Chan's formula).
+// CPU kernels of the reductions beyond sum/mean (reduce_ex_stub), folded by the iterator's pairwise
+// reduction engine (a whole contiguous tensor's max and min by reduce_full.h); the 16-bit floats
+// accumulate in float32, var in double for floats (Welford's update, combined with Chan's formula).
 #include <cmath>
 #include <limits>
 #include <type_traits>
 
 #include "cpu/math_kernels.h"
+#include "cpu/reduce_full.h"
 
 namespace ember::cpu {
 
@@ -33,6 +34,9 @@ struct ProdOps {
 template <class In, bool kMin, bool kAbs>
 struct ExtremeOps {
   using Acc = compute_t<In>;
+  // A plain max / min (not of |x|): reduce_full.h has a vector kernel for it.
+  static constexpr bool kExtreme = !kAbs;
+  static constexpr bool kIsMin = kMin;
   Acc identity;
   ExtremeOps() {
     if constexpr (std::is_same_v<In, bool>) {
@@ -118,32 +122,41 @@ struct VarOps {
   In project(Acc a) const { return In(compute_t<In>(a.m2 / std::max(0.0, a.n - correction))); }
 };
 
+// amax / amin: a whole contiguous tensor folds through reduce_full.h (x.max(), the common case).
+template <class In, bool kMin, class MakeIter>
+void extreme(const Tensor& out, const Tensor& a, const MakeIter& iter) {
+  const ExtremeOps<In, kMin, false> ops;
+  if (!reduce_full<In, In, compute_t<In>>(out, a, ops)) reduce<In, In, compute_t<In>>(iter(), ops);
+}
+
 void reduce_ex_cpu(ReduceExOp op, const Tensor& out, const Tensor& a, double param) {
-  const TensorIterator iter({a.get(), out.get()}, a->sizes());
+  // Made only when the op needs it: a full reduction of a contiguous tensor does not.
+  const auto iter = [&] { return TensorIterator({a.get(), out.get()}, a->sizes()); };
   dispatch_dtype(a->dtype(), [&](auto tag) {
     using In = typename decltype(tag)::type;
     switch (op) {
       case ReduceExOp::Prod:
         if constexpr (is_float_v<In>) {
-          return reduce<In, In, acc_t<In>>(iter, ProdOps<In, In>{});
+          return reduce<In, In, acc_t<In>>(iter(), ProdOps<In, In>{});
         } else {
-          return reduce<In, int64_t, int64_t>(iter, ProdOps<In, int64_t>{});
+          return reduce<In, int64_t, int64_t>(iter(), ProdOps<In, int64_t>{});
         }
       case ReduceExOp::Amax:
-        return reduce<In, In, compute_t<In>>(iter, ExtremeOps<In, false, false>{});
+        return extreme<In, false>(out, a, iter);
       case ReduceExOp::Amin:
-        return reduce<In, In, compute_t<In>>(iter, ExtremeOps<In, true, false>{});
+        return extreme<In, true>(out, a, iter);
       case ReduceExOp::All:
       case ReduceExOp::Any:
         if (out->dtype() == DType::UInt8) {
           if (op == ReduceExOp::All)
-            return reduce<In, uint8_t, bool>(iter, LogicOps<In, uint8_t, true>{});
-          return reduce<In, uint8_t, bool>(iter, LogicOps<In, uint8_t, false>{});
+            return reduce<In, uint8_t, bool>(iter(), LogicOps<In, uint8_t, true>{});
+          return reduce<In, uint8_t, bool>(iter(), LogicOps<In, uint8_t, false>{});
         }
-        if (op == ReduceExOp::All) return reduce<In, bool, bool>(iter, LogicOps<In, bool, true>{});
-        return reduce<In, bool, bool>(iter, LogicOps<In, bool, false>{});
+        if (op == ReduceExOp::All)
+          return reduce<In, bool, bool>(iter(), LogicOps<In, bool, true>{});
+        return reduce<In, bool, bool>(iter(), LogicOps<In, bool, false>{});
       case ReduceExOp::CountNonzero:
-        return reduce<In, int64_t, int64_t>(iter, CountOps<In, int64_t>{});
+        return reduce<In, int64_t, int64_t>(iter(), CountOps<In, int64_t>{});
       default:
         break;
     }
@@ -153,23 +166,23 @@ void reduce_ex_cpu(ReduceExOp op, const Tensor& out, const Tensor& a, double par
         case ReduceExOp::Var: {
           VarOps<In> ops;
           ops.correction = param;
-          return reduce<In, In, Welford>(iter, ops);
+          return reduce<In, In, Welford>(iter(), ops);
         }
         case ReduceExOp::Norm0:
-          return reduce<In, In, int64_t>(iter, CountOps<In, In>{});
+          return reduce<In, In, int64_t>(iter(), CountOps<In, In>{});
         case ReduceExOp::Norm1:
-          return reduce<In, In, C>(iter, PowerSumOps<In, 1>{});
+          return reduce<In, In, C>(iter(), PowerSumOps<In, 1>{});
         case ReduceExOp::Norm2:
-          return reduce<In, In, C>(iter, PowerSumOps<In, 2>{});
+          return reduce<In, In, C>(iter(), PowerSumOps<In, 2>{});
         case ReduceExOp::NormP: {
           PowerSumOps<In, 0> ops;
           ops.p = static_cast<C>(param);
-          return reduce<In, In, C>(iter, ops);
+          return reduce<In, In, C>(iter(), ops);
         }
         case ReduceExOp::NormInf:
-          return reduce<In, In, C>(iter, ExtremeOps<In, false, true>{});
+          return reduce<In, In, C>(iter(), ExtremeOps<In, false, true>{});
         case ReduceExOp::NormNegInf:
-          return reduce<In, In, C>(iter, ExtremeOps<In, true, true>{});
+          return reduce<In, In, C>(iter(), ExtremeOps<In, true, true>{});
         default:
           break;
       }

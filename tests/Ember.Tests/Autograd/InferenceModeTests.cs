@@ -134,6 +134,36 @@ public class InferenceModeTests
     }
 
     [Test]
+    public void AnInferenceTensorHasNoVersion()
+    {
+        // PyTorch 1.13: x._version raises "Inference tensors do not track version counter." inside and outside the mode,
+        // for views of inference tensors too, while normal tensors (and their views made inside) keep theirs.
+        using Tensor normal = Vec(1.0, 2.0);
+        Tensor x, view, viewOfNormal;
+        using (Torch.InferenceMode())
+        {
+            x = Vec(1.0, 1.0);
+            view = x.View(2, 1);
+            viewOfNormal = normal.View(2, 1);
+            var inside = Assert.Throws<AutogradException>(() => _ = x.Version)!;
+            Assert.That(inside.Message, Is.EqualTo("Inference tensors do not track version counter."));
+            Assert.That(normal.Version, Is.Zero, "a normal tensor keeps its version inside the mode");
+        }
+        using (x)
+        using (view)
+        using (viewOfNormal)
+        {
+            var outside = Assert.Throws<AutogradException>(() => _ = x.Version)!;
+            Assert.That(outside.Message, Is.EqualTo("Inference tensors do not track version counter."));
+            Assert.Throws<AutogradException>(() => _ = view.Version, "a view of an inference tensor");
+            Assert.That(viewOfNormal.Version, Is.Zero);
+            using (Torch.InferenceMode())
+                x.Add_(1.0);
+            AssertClose(x, [2.0, 2.0], what: "in-place ops inside the mode still work without a visible version");
+        }
+    }
+
+    [Test]
     public void InPlaceOnANormalTensorInsideTheModeIsAllowed()
     {
         using Tensor x = Vec(1.0, 2.0);
