@@ -695,6 +695,9 @@ internal static unsafe partial class NativeMethods
     internal static extern ember_status ember_fold(ember_tensor x, long* output_size2, long* kernel2, long* dilation2, long* padding2, long* stride2, ember_tensor* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    internal static extern ember_status ember_foreach_zero_(ember_tensor* tensors, int count);
+
+    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
     internal static extern ember_status ember_frac(ember_tensor a, ember_tensor* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]

@@ -200,8 +200,7 @@ public abstract partial class Module : IDisposable
     /// <summary>Clears the gradients of every parameter (<c>zero_grad(set_to_none)</c>): to null by default (disposing the old gradient tensors), else to zeros.</summary>
     public void ZeroGrad(bool setToNone = true)
     {
-        foreach (Parameter p in Parameters())
-            GradUtil.Clear(p, setToNone);
+        GradUtil.ClearAll(Parameters(), setToNone);
     }
 
     /// <summary>Sets whether autograd records operations on the parameters (<c>requires_grad_(requires_grad)</c>); returns this module.</summary>

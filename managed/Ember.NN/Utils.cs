@@ -110,4 +110,23 @@ internal static class GradUtil
         using var noGrad = Torch.NoGrad();
         Init.Zeros_(grad);
     }
+
+    /// <summary>Clears the gradients of every parameter; zeroing them takes one native call for the lot.</summary>
+    public static void ClearAll(IEnumerable<Tensor> parameters, bool setToNone)
+    {
+        if (setToNone)
+        {
+            foreach (Tensor p in parameters)
+                Clear(p, setToNone: true);
+            return;
+        }
+        var grads = new List<Tensor>();
+        foreach (Tensor p in parameters)
+        {
+            if (p.Grad is { } g)
+                grads.Add(g);
+        }
+        using var noGrad = Torch.NoGrad();
+        Tensor.ZeroAll_(grads);
+    }
 }

@@ -112,8 +112,7 @@ public abstract class Optimizer : IDisposable
     /// <summary>Clears the gradients of every parameter (<c>zero_grad(set_to_none)</c>): to null by default (disposing the old gradient tensors), else to zeros.</summary>
     public void ZeroGrad(bool setToNone = true)
     {
-        foreach (Tensor p in AllParams)
-            Ember.NN.GradUtil.Clear(p, setToNone);
+        Ember.NN.GradUtil.ClearAll(AllParams, setToNone);
     }
 
     /// <summary>

@@ -128,6 +128,41 @@ public unsafe partial class Tensor
 
     private void FillNative(ember_scalar value) => Check(NativeMethods.ember_fill_(Handle, value), this);
 
+    /// <summary>
+    /// Zeroes every tensor of the list in one native call (<c>torch._foreach_zero_</c>, what
+    /// <c>zero_grad(set_to_none=False)</c> runs): on a GPU one kernel launch for the lot. A tensor that the
+    /// in-place rules of <see cref="Zero_"/> apply to (it requires grad, or is an inference tensor) goes through
+    /// <see cref="Zero_"/> instead.
+    /// </summary>
+    internal static void ZeroAll_(IReadOnlyList<Tensor> tensors)
+    {
+        var plain = new List<Tensor>(tensors.Count);
+        foreach (Tensor t in tensors)
+        {
+            if (InplaceNeedsAutograd(t, null))
+                t.Zero_();
+            else
+                plain.Add(t);
+        }
+        if (plain.Count == 0)
+            return;
+        ember_tensor[] handles = System.Buffers.ArrayPool<ember_tensor>.Shared.Rent(plain.Count);
+        try
+        {
+            for (int i = 0; i < plain.Count; i++)
+                handles[i] = plain[i].Handle;
+            ember_status status;
+            fixed (ember_tensor* h = handles)
+                status = NativeMethods.ember_foreach_zero_(h, plain.Count);
+            GC.KeepAlive(plain);
+            Errors.Check(status);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<ember_tensor>.Shared.Return(handles);
+        }
+    }
+
     /// <summary>Same as <see cref="Copy_"/>: copies <paramref name="source"/>'s values into this tensor.</summary>
     public Tensor CopyFrom_(Tensor source) => Copy_(source);
 

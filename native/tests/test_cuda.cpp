@@ -252,6 +252,68 @@ TEST(Cuda, OptimizerStepsMatchTheCpu) {
   }
 }
 
+// Many parameters in one call take the multi-tensor kernels: 30 of them (more than one launch's
+// table), sizes from empty to several blocks' chunks, float32 and float64 mixed (one launch per
+// run of a dtype); every one must equal the CPU's per-parameter steps.
+TEST(Cuda, MultiTensorOptimizerStepsMatchTheCpu) {
+  REQUIRE_CUDA();
+  const int64_t sizes[] = {0, 1, 7, 8192, 8193, 30000, 3, 512};
+  std::vector<Tensor> p, g, s0, s1, s2, pc, gc, s0c, s1c, s2c;
+  for (int i = 0; i < 30; ++i) {
+    const DType t = i % 7 == 3 ? DType::Float64 : DType::Float32;
+    const int64_t n = sizes[i % 8];
+    p.push_back(random_cpu({n}, t));
+    g.push_back(random_cpu({n}, t));
+    s0.push_back(ops::zeros({n}, t, kCpu));
+    s1.push_back(ops::zeros({n}, t, kCpu));
+    s2.push_back(ops::zeros({n}, t, kCpu));
+    for (auto [cpu, gpu] : {std::pair{&p, &pc}, {&g, &gc}, {&s0, &s0c}, {&s1, &s1c}, {&s2, &s2c}})
+      gpu->push_back(on_cuda(cpu->back()));
+  }
+  ops::SgdOptions o{0.1, 0.9, 0.1, 0.01, false, false, true};
+  for (int step = 0; step < 3; ++step) {
+    ops::sgd_step(p, g, s0, o);
+    ops::sgd_step(pc, gc, s0c, o);
+    o.first_step = false;
+  }
+  for (size_t i = 0; i < p.size(); ++i) {
+    expect_same(p[i], pc[i], "multi-tensor sgd");
+    expect_same(s0[i], s0c[i], "multi-tensor sgd momentum");
+  }
+  ops::AdamOptions a;
+  a.weight_decay = 0.01;
+  a.amsgrad = true;
+  for (int64_t step = 1; step <= 3; ++step) {
+    a.step = step;
+    ops::adam_step(p, g, s0, s1, s2, a);
+    ops::adam_step(pc, gc, s0c, s1c, s2c, a);
+  }
+  for (size_t i = 0; i < p.size(); ++i) {
+    expect_same(p[i], pc[i], "multi-tensor adam");
+    expect_same(s1[i], s1c[i], "multi-tensor adam second moment");
+    expect_same(s2[i], s2c[i], "multi-tensor adam max second moment");
+  }
+}
+
+// The gradients' zeroing in one launch: float32 and float64 runs, empty tensors, and the int64
+// and non-contiguous entries that make the meta fall back to one fill per tensor.
+TEST(Cuda, ForeachZeroMatchesTheCpu) {
+  REQUIRE_CUDA();
+  std::vector<Tensor> ts;
+  for (int i = 0; i < 30; ++i)
+    ts.push_back(
+        on_cuda(random_cpu({i % 5 == 0 ? 0 : 9000 + i}, i % 4 ? DType::Float32 : DType::Float64)));
+  ops::foreach_zero_(ts);
+  for (const Tensor& t : ts)
+    expect_same(ops::zeros(t->sizes(), t->dtype(), kCpu), t, "foreach_zero_");
+  std::vector<Tensor> mixed = {on_cuda(random_cpu({7}, DType::Int64)),
+                               ops::transpose(on_cuda(random_cpu({3, 5}, DType::Float32)), 0, 1),
+                               on_cuda(random_cpu({4}, DType::Float32))};
+  ops::foreach_zero_(mixed);
+  for (const Tensor& t : mixed)
+    expect_same(ops::zeros(t->sizes(), t->dtype(), kCpu), t, "foreach_zero_ mixed");
+}
+
 TEST(Cuda, AllocatorCachesAndReports) {
   REQUIRE_CUDA();
   synchronize(kCuda);

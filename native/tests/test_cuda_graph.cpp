@@ -2,6 +2,7 @@
 // allocate nothing and the pool goes back with the graph, and a synchronising call while recording
 // fails without breaking the recording. Skips without the plugin.
 #include "core/tensor.h"
+#include "cuda_graph_test_util.h"
 #include "cuda_test_util.h"
 #include "ember/graph.h"
 #include "ember/stream.h"
@@ -10,25 +11,6 @@ namespace ember {
 namespace {
 
 using namespace cuda_test;
-
-const ember_device kDev{EMBER_DEVICE_CUDA, 0};
-
-// A new stream, current for the test's lifetime: a graph cannot record the default stream.
-class SideStream {
- public:
-  SideStream() {
-    EXPECT_EQ(ember_stream_create(kDev, 0, &s_), EMBER_OK) << ember_last_error();
-    EXPECT_EQ(ember_stream_set_current(kDev, s_), EMBER_OK);
-  }
-  ~SideStream() {
-    ember_stream_set_current(kDev, nullptr);
-    ember_stream_synchronize(kDev, s_);
-    ember_stream_destroy(kDev, s_);
-  }
-
- private:
-  ember_stream s_ = nullptr;
-};
 
 Tensor region(const Tensor& x, const Tensor& w) {
   const Tensor h = ops::relu(ops::matmul(x, w));

@@ -750,5 +750,26 @@ TEST(OpsErrors, MissingKernelNamesOpAndDevice) {
   EXPECT_FALSE(stub.has_kernel(DeviceType::CPU));
 }
 
+// foreach_zero_ zeroes every tensor of the list, whatever its layout or dtype, and bumps each
+// version; a NULL entry is refused before anything is written.
+TEST(Ops, ForeachZeroZeroesEveryTensor) {
+  Generator g(7);
+  const Tensor a = ops::randn({3, 4}, DType::Float32, Device{}, g);
+  const Tensor b = ops::transpose(ops::randn({5, 2}, DType::Float64, Device{}, g), 0, 1);
+  const Tensor c = ops::full({6}, Scalar::from_int(9), DType::Int64, Device{});
+  const int64_t va = a->storage()->version();
+  const Tensor with_null[] = {a, Tensor(), c};
+  EXPECT_THROW(ops::foreach_zero_(with_null), Error);
+  EXPECT_NE(a->data_as<float>()[0], 0.0f);  // nothing written
+  EXPECT_EQ(c->data_as<int64_t>()[5], 9);
+  const Tensor all[] = {a, b, c};
+  ops::foreach_zero_(all);
+  for (const Tensor& t : all) {
+    const Tensor d = ops::to_dtype(ops::contiguous(t), DType::Float64);
+    for (int64_t i = 0; i < d->numel(); ++i) EXPECT_EQ(d->data_as<double>()[i], 0.0);
+  }
+  EXPECT_GT(a->storage()->version(), va);
+}
+
 }  // namespace
 }  // namespace ember

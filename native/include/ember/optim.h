@@ -11,6 +11,11 @@
 extern "C" {
 #endif
 
+/* Zeroes count tensors in place, as torch._foreach_zero_ (what zero_grad(set_to_none=False) runs):
+ * one kernel launch for the lot where the backend can (contiguous float32/float64 tensors on one
+ * GPU), else one fill per tensor. A NULL entry is an error and leaves every tensor as it was. */
+EMBER_API ember_status ember_foreach_zero_(const ember_tensor* tensors, int32_t count);
+
 /* One step of torch.optim.SGD (foreach=False), per parameter p with gradient g:
  *   d = maximize ? -g : g;  if weight_decay != 0: d += weight_decay * p
  *   if momentum != 0: buf = first_step ? d : momentum * buf + (1 - dampening) * d

@@ -145,6 +145,13 @@ typedef struct ember_int64_spans {
   int64_t size;
 } ember_int64_spans;
 
+/* A host array of kernel tensors (the per-parameter operands of a multi-tensor optimizer step),
+ * valid until the kernel returns; size 0 stands for a list the call does without. */
+typedef struct ember_kernel_tensors {
+  const ember_kernel_tensor* data;
+  int64_t size;
+} ember_kernel_tensors;
+
 /* The result of a family whose size only the kernel can know (masked_select, nonzero): the
  * kernel calls allocate once, with the result's dtype and sizes, and fills the tensor it gets
  * (on the device of the kernel's tensor arguments, contiguous, valid until the kernel returns).
@@ -162,9 +169,10 @@ struct ember_kernel_output {
  *   l  int64_t    u  uint64_t    d  double    f  float
  *   p  const void*, pointing at an options struct of the engine's sources (conv, pool, optimizer)
  *   a  ember_int64_span    v  ember_int64_spans    c  const char* (the public op's name, for
- *   messages)    o  ember_kernel_output*, always last, for families that return a tensor
+ *   messages)    T  ember_kernel_tensors
+ *   o  ember_kernel_output*, always last, for families that return a tensor
  */
-#define EMBER_KERNEL_ARG_CODES "tsiludfpacvo"
+#define EMBER_KERNEL_ARG_CODES "tsiludfpacvTo"
 
 /* Kernels travel as this generic function pointer type (C allows casts between function pointer
  * types, not to void*) and are called with their family's signature. */
@@ -225,6 +233,8 @@ constexpr char arg_code() {
     return 'v';
   else if constexpr (std::is_same_v<T, const char*>)
     return 'c';
+  else if constexpr (std::is_same_v<T, ember_kernel_tensors>)
+    return 'T';
   else if constexpr (std::is_same_v<T, ember_kernel_output*>)
     return 'o';
   else

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/nn_ops.h"
+#include "core/ops.h"
 #include "shim.h"
 
 using namespace ember;
@@ -34,6 +35,13 @@ void check_count(const char* op, int32_t count) {
 }  // namespace
 
 extern "C" {
+
+EMBER_API ember_status ember_foreach_zero_(const ember_tensor* tensors, int32_t count) {
+  return capi::guard("foreach_zero_", [&](const char* op) {
+    check_count(op, count);
+    ops::foreach_zero_(handles(op, "tensors", tensors, count, false));
+  });
+}
 
 EMBER_API ember_status ember_sgd_step(const ember_tensor* params, const ember_tensor* grads,
                                       const ember_tensor* momentum_buffers, int32_t count,

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include "dispatch.h"
 #include "generator.h"
@@ -10,11 +9,15 @@
 
 namespace ember {
 
-// What the meta function hands the kernels. Every batch element b (of the broadcast batch dims,
-// flattened) reads its (L, E) query block at q + q_off[b], its keys (S, E) at k + k_off[b] and
-// values (S, Ev) at v + v_off[b], each with contiguous rows (row stride E or Ev). The mask, when
-// present, is bool (keep where true) or the compute dtype (added to the scores), element (i, j) of
-// batch b at mask + m_off[b] + i * m_rs + j * m_cs (strides may be 0: broadcast).
+// Up to this many broadcast batch dims (those before L and E).
+constexpr int kSdpaMaxBatchDims = 14;
+
+// What the meta function hands the kernels; trivially copyable, so it crosses to backend plugins
+// by address. Every batch element b (of the broadcast batch dims, flattened) reads its (L, E)
+// query block at q + q_off[b], its keys (S, E) at k + k_off[b] and values (S, Ev) at v + v_off[b],
+// each with contiguous rows (row stride E or Ev). The mask, when present, is bool (keep where
+// true) or the dtype of q (added to the scores), element (i, j) of batch b at mask + m_off[b] +
+// i * m_rs + j * m_cs (strides may be 0: broadcast).
 struct SdpaParams {
   int64_t batch = 0, L = 0, S = 0, E = 0, Ev = 0;
   double scale = 1;
@@ -25,18 +28,32 @@ struct SdpaParams {
   bool dropout = false;
   double keep = 1;
   uint64_t seed = 0, base = 0;
-  std::vector<int64_t> q_off, k_off, v_off, m_off;  // m_off empty without a mask
+  // Host tables of `batch` offsets each (m_off null without a mask), valid during the kernel call.
+  const int64_t* q_off = nullptr;
+  const int64_t* k_off = nullptr;
+  const int64_t* v_off = nullptr;
+  const int64_t* m_off = nullptr;
   int64_t m_rs = 0, m_cs = 0;
+  // The same offsets as strides over the batch dims (row-major, 0 where broadcast), for device
+  // kernels that compute them rather than copy the tables: offset(b) = sum_d idx_d(b) * stride_d.
+  int32_t batch_dims = 0;
+  int64_t batch_sizes[kSdpaMaxBatchDims] = {};
+  int64_t q_bs[kSdpaMaxBatchDims] = {}, k_bs[kSdpaMaxBatchDims] = {}, v_bs[kSdpaMaxBatchDims] = {},
+          m_bs[kSdpaMaxBatchDims] = {};
 };
 
-// Forward: out (batch, L, Ev) and lse (batch, L) contiguous, in the compute dtype of q, k and v
-// (float or double); lse is the logsumexp of each row's masked, scaled scores (-inf when every key
-// is masked, where out is NaN as torch's softmax gives).
+// Dtypes: q, k, v, out and grad_out are in the compute dtype: float or double, except on GPU
+// devices, which get float16 and bfloat16 operands as they are. lse and the gradients are in the
+// accumulation dtype: float for 16-bit operands, else the compute dtype.
+//
+// Forward: out (batch, L, Ev) and lse (batch, L) contiguous; lse is the logsumexp of each row's
+// masked, scaled scores (-inf when every key is masked, where out is NaN as torch's softmax
+// gives).
 using SdpaFn = void (*)(const Tensor& out, const Tensor& lse, const Tensor& q, const Tensor& k,
                         const Tensor& v, const Tensor& mask, const SdpaParams& p);
-// Backward: grad_q (batch, L, E), grad_k (batch, S, E), grad_v (batch, S, Ev) contiguous, one per
-// batch element (the meta sums broadcast batch dims afterwards); grad_out and out (batch, L, Ev)
-// contiguous; lse as the forward wrote it.
+// Backward: grad_q (batch, L, E), grad_k (batch, S, E), grad_v (batch, S, Ev) contiguous and
+// zero-filled, one per batch element (the meta sums broadcast batch dims afterwards); grad_out and
+// out (batch, L, Ev) contiguous; lse as the forward wrote it.
 using SdpaBackwardFn = void (*)(const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v,
                                 const Tensor& grad_out, const Tensor& q, const Tensor& k,
                                 const Tensor& v, const Tensor& mask, const Tensor& out,
@@ -50,7 +67,7 @@ namespace ops {
 // The forward's results and what its backward needs to regenerate the dropout mask.
 struct SdpaResult {
   Tensor out;  // (batch..., L, Ev) in q's dtype
-  Tensor lse;  // (batch..., L) in the compute dtype
+  Tensor lse;  // (batch..., L) in the accumulation dtype (see SdpaParams)
   uint64_t seed = 0, base = 0;
 };
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <span>
 
 #include "device.h"
 #include "error.h"
@@ -73,6 +74,10 @@ enum class ReduceOp { Sum, Mean };
 
 // t = value, cast to t's dtype.
 using FillFn = void (*)(const Tensor& t, Scalar value);
+// Every tensor of ts = value, for backends that fill many tensors per kernel launch; the meta
+// hands over contiguous float32 / float64 tensors on one device. Optional: without it, one FillFn
+// call per tensor.
+using FillMultiFn = void (*)(std::span<const Tensor> ts, Scalar value);
 // dst = src, src broadcast to dst's shape, any dtype to any dtype; both on the same device.
 using CopyFn = void (*)(const Tensor& dst, const Tensor& src);
 // out[k] = start + k * step (in out's dtype; double arithmetic for floats, int64 for integers).
@@ -163,6 +168,7 @@ using MultinomialFn = void (*)(const Tensor& out, const Tensor& probs, bool repl
 inline int64_t random_values_per_counter(DType t) { return t == DType::Float64 ? 2 : 4; }
 
 extern DispatchStub<FillFn> fill_stub;
+extern DispatchStub<FillMultiFn> fill_multi_stub;
 extern DispatchStub<CopyFn> copy_stub;
 extern DispatchStub<ArangeFn> arange_stub;
 extern DispatchStub<EyeFn> eye_stub;

@@ -40,15 +40,21 @@ std::string shape_str(const DimVector& sizes) {
   return s + "]";
 }
 
-// Element offset of every batch element (row-major over batch) in t, whose first t->dim() - tail
-// dims broadcast (right-aligned) against batch.
-std::vector<int64_t> batch_offsets(const Tensor& t, int64_t tail, const DimVector& batch) {
+// The strides (row-major over batch, 0 where broadcast) of t's first t->dim() - tail dims, which
+// broadcast (right-aligned) against batch.
+DimVector batch_strides(const Tensor& t, int64_t tail, const DimVector& batch) {
   const int64_t nb = batch.size(), own = t->dim() - tail;
   DimVector stride(nb, 0);
   for (int64_t d = 0; d < own; ++d) {
     const int64_t bd = nb - own + d;
     stride[bd] = t->size(d) == 1 ? 0 : t->stride(d);
   }
+  return stride;
+}
+
+// Element offset of every batch element (row-major over batch) for the given batch strides.
+std::vector<int64_t> batch_offsets(const DimVector& stride, const DimVector& batch) {
+  const int64_t nb = batch.size();
   int64_t count = 1;
   for (int64_t d = 0; d < nb; ++d) count *= batch[d];
   std::vector<int64_t> off(static_cast<size_t>(count));
@@ -66,6 +72,14 @@ std::vector<int64_t> batch_offsets(const Tensor& t, int64_t tail, const DimVecto
   return off;
 }
 
+// One operand's batch offsets: the host table in `table` and, in `strides`, its batch strides.
+void describe_batch(const Tensor& t, int64_t tail, const DimVector& batch,
+                    std::vector<int64_t>& table, int64_t* strides) {
+  const DimVector s = batch_strides(t, tail, batch);
+  for (int64_t d = 0; d < s.size(); ++d) strides[d] = s[d];
+  table = batch_offsets(s, batch);
+}
+
 // t in dtype with rows of its last two dims contiguous (row stride = last size), copying only
 // when needed and never materialising a broadcast.
 Tensor rows_contiguous(const Tensor& t, DType dtype) {
@@ -76,12 +90,18 @@ Tensor rows_contiguous(const Tensor& t, DType dtype) {
   return unit && rows ? c : contiguous(c);
 }
 
-// Everything both directions derive from the operands.
+// Everything both directions derive from the operands. p points into the offset tables, whose
+// buffers a move of Prepared keeps in place (a copy would not: there is none).
 struct Prepared {
+  Prepared() = default;
+  Prepared(Prepared&&) = default;
+  Prepared(const Prepared&) = delete;
   SdpaParams p;
   DimVector batch;
-  DType dtype = DType::Float32;  // the compute dtype
+  DType dtype = DType::Float32;  // the compute dtype (see SdpaParams)
+  DType acc = DType::Float32;    // the accumulation dtype of lse and the gradients
   Tensor q, k, v, mask;          // in the compute dtype (mask: bool or compute), rows contiguous
+  std::vector<int64_t> q_off, k_off, v_off, m_off;
 };
 
 Prepared prepare(const char* op, const Tensor& q, const Tensor& k, const Tensor& v,
@@ -106,7 +126,11 @@ Prepared prepare(const char* op, const Tensor& q, const Tensor& k, const Tensor&
   batch = meta::broadcast_shapes(op, batch, lead(v, 2), "query/key and value batch");
 
   Prepared r;
-  r.dtype = nn_meta::compute_dtype(q->dtype());
+  // GPU kernels take 16-bit operands as they are (tensor cores); the CPU computes in float.
+  const bool gpu16 = q->device().type != DeviceType::CPU &&
+                     (q->dtype() == DType::Float16 || q->dtype() == DType::BFloat16);
+  r.acc = nn_meta::compute_dtype(q->dtype());
+  r.dtype = gpu16 ? q->dtype() : r.acc;
   Tensor mask = mask_in;
   if (mask) {
     EMBER_CHECK(!is_causal, EMBER_ERROR_INVALID_ARGUMENT, op,
@@ -126,6 +150,10 @@ Prepared prepare(const char* op, const Tensor& q, const Tensor& k, const Tensor&
     r.p.m_rs = mr == 1 ? 0 : mask->stride(mask->dim() - 2);
     r.p.m_cs = mc == 1 ? 0 : mask->stride(mask->dim() - 1);
   }
+  EMBER_CHECK(batch.size() <= kSdpaMaxBatchDims, EMBER_ERROR_SHAPE, op, ": at most ",
+              kSdpaMaxBatchDims, " batch dims are supported, but the operands broadcast to ",
+              shape_str(batch));
+
   r.q = rows_contiguous(q, r.dtype);
   r.k = rows_contiguous(k, r.dtype);
   r.v = rows_contiguous(v, r.dtype);
@@ -136,11 +164,19 @@ Prepared prepare(const char* op, const Tensor& q, const Tensor& k, const Tensor&
   p.L = L, p.S = S, p.E = E, p.Ev = Ev;
   p.scale = std::isnan(scale) ? 1 / std::sqrt(static_cast<double>(E)) : scale;
   p.causal = is_causal;
-  p.q_off = batch_offsets(r.q, 2, batch);
-  p.k_off = batch_offsets(r.k, 2, batch);
-  p.v_off = batch_offsets(r.v, 2, batch);
-  if (mask) p.m_off = batch_offsets(mask, 2, batch);
-  p.batch = static_cast<int64_t>(p.q_off.size());
+  p.batch_dims = static_cast<int32_t>(batch.size());
+  for (int64_t d = 0; d < batch.size(); ++d) p.batch_sizes[d] = batch[d];
+  describe_batch(r.q, 2, batch, r.q_off, p.q_bs);
+  describe_batch(r.k, 2, batch, r.k_off, p.k_bs);
+  describe_batch(r.v, 2, batch, r.v_off, p.v_bs);
+  p.q_off = r.q_off.data();
+  p.k_off = r.k_off.data();
+  p.v_off = r.v_off.data();
+  if (mask) {
+    describe_batch(mask, 2, batch, r.m_off, p.m_bs);
+    p.m_off = r.m_off.data();
+  }
+  p.batch = static_cast<int64_t>(r.q_off.size());
   p.dropout = dropout_p > 0;
   p.keep = 1 - dropout_p;
   return r;
@@ -179,7 +215,7 @@ SdpaResult scaled_dot_product_attention(const Tensor& q, const Tensor& k, const 
     p.base = res.base;
   }
   Tensor out = empty(with_tail(r.batch, {p.L, p.Ev}), r.dtype, q->device());
-  Tensor lse = empty(with_tail(r.batch, {p.L}), r.dtype, q->device());
+  Tensor lse = empty(with_tail(r.batch, {p.L}), r.acc, q->device());
   if (p.S == 0) {  // softmax over no keys: no weights, so zero outputs (as torch's matmul gives)
     fill_(out, Scalar::from_float(0));
     fill_(lse, Scalar::from_float(-std::numeric_limits<double>::infinity()));
@@ -213,10 +249,10 @@ SdpaGrads scaled_dot_product_attention_backward(const Tensor& grad_out, const Te
   nn_meta::check_same_dtype_device(op, {{"grad_out", &grad_out}, {"out", &out}});
   const Tensor g = nn_meta::contiguous_as(grad_out, r.dtype);
   const Tensor o = nn_meta::contiguous_as(out, r.dtype);
-  const Tensor l = nn_meta::contiguous_as(lse, r.dtype);
-  Tensor gq = zeros(with_tail(r.batch, {p.L, p.E}), r.dtype, q->device());
-  Tensor gk = zeros(with_tail(r.batch, {p.S, p.E}), r.dtype, q->device());
-  Tensor gv = zeros(with_tail(r.batch, {p.S, p.Ev}), r.dtype, q->device());
+  const Tensor l = nn_meta::contiguous_as(lse, r.acc);
+  Tensor gq = zeros(with_tail(r.batch, {p.L, p.E}), r.acc, q->device());
+  Tensor gk = zeros(with_tail(r.batch, {p.S, p.E}), r.acc, q->device());
+  Tensor gv = zeros(with_tail(r.batch, {p.S, p.Ev}), r.acc, q->device());
   if (p.batch * p.L * p.S > 0) {
     sdpa_backward_stub(op, q->device(), gq, gk, gv, g, r.q, r.k, r.v, r.mask, o, l, p);
   }

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include "dispatch.h"
 #include "nn_ops.h"
@@ -123,6 +124,17 @@ using AdamFn = void (*)(const Tensor& param, const Tensor& grad, const Tensor& e
                         const Tensor& exp_avg_sq, const Tensor& max_exp_avg_sq,
                         const ops::AdamOptions& o, const AdamScalars& s);
 
+// Every parameter's step in one call, for backends that update many tensors per kernel launch
+// (a GPU's launch costs more than a small parameter's update). Operands as SgdFn's / AdamFn's, one
+// list entry per parameter, all on one device; an unused list is empty. Optional: a backend
+// without it gets one SgdFn / AdamFn call per parameter.
+using SgdMultiFn = void (*)(std::span<const Tensor> params, std::span<const Tensor> grads,
+                            std::span<const Tensor> bufs, const ops::SgdOptions& o);
+using AdamMultiFn = void (*)(std::span<const Tensor> params, std::span<const Tensor> grads,
+                             std::span<const Tensor> exp_avgs, std::span<const Tensor> exp_avg_sqs,
+                             std::span<const Tensor> max_exp_avg_sqs, const ops::AdamOptions& o,
+                             const AdamScalars& s);
+
 // One step of an adaptive optimizer, with the scalars its meta function derives once per call.
 enum class AdaptiveKind { Adagrad, Rmsprop, Adadelta, Adamax, Nadam, Radam };
 struct AdaptiveScalars {
@@ -164,5 +176,7 @@ extern DispatchStub<EmbeddingBagBackwardFn> embedding_bag_backward_stub;
 extern DispatchStub<EmbeddingBagPswBackwardFn> embedding_bag_psw_backward_stub;
 extern DispatchStub<SgdFn> sgd_stub;
 extern DispatchStub<AdamFn> adam_stub;
+extern DispatchStub<SgdMultiFn> sgd_multi_stub;
+extern DispatchStub<AdamMultiFn> adam_multi_stub;
 
 }  // namespace ember

@@ -1,11 +1,16 @@
 // Embedding meta functions: the backward of embedding (the forward is ember_embedding, a gather),
 // max_norm renormalisation, and embedding_bag forward/backward. Indices are checked against the
-// number of rows here, so kernels index without checks.
+// number of rows here, so kernels index without checks; only the backward of embedding on a
+// device leaves the check to the device (a scatter), so that it records into CUDA graphs.
 #include <algorithm>
 
 #include "error.h"
 #include "nn_dispatch.h"
 #include "nn_meta.h"
+#include "nn_ops.h"
+#include "ops_index.h"
+#include "ops_math.h"
+#include "ops_shape.h"
 
 namespace ember {
 
@@ -19,13 +24,17 @@ DispatchStub<EmbeddingBagPswBackwardFn> embedding_bag_psw_backward_stub(
 namespace ops {
 namespace {
 
-// indices as contiguous int64, every value in [0, rows).
-Tensor checked_indices(const char* op, const Tensor& indices, int64_t rows) {
+void check_index_dtype(const char* op, const Tensor& indices) {
   EMBER_CHECK(indices->dtype() == DType::Int64 || indices->dtype() == DType::Int32,
               EMBER_ERROR_DTYPE, op,
               ": Expected tensor for argument #1 'indices' to have one of "
               "the following scalar types: Long, Int; but got ",
               meta::describe(indices));
+}
+
+// indices as contiguous int64, every value in [0, rows).
+Tensor checked_indices(const char* op, const Tensor& indices, int64_t rows) {
+  check_index_dtype(op, indices);
   const Tensor idx = nn_meta::contiguous_as(indices, DType::Int64);
   // The check reads the values on the host (a copy for device tensors: one synchronisation).
   const Tensor host = to_device(idx, Device{});
@@ -98,6 +107,38 @@ void check_bag_inputs(const char* op, const Tensor& indices, const Tensor& psw, 
   }
 }
 
+// The backward of embedding on a device, in dtype cd: grad's rows summed into their embeddings by
+// a scatter that checks each index there (a bad one fails the next synchronising call).
+Tensor embedding_backward_on_device(const char* op, const Tensor& grad, const Tensor& indices,
+                                    int64_t num_weights, int64_t pad, bool scale_grad_by_freq,
+                                    DType cd) {
+  const Device dev = grad->device();
+  const int64_t n = indices->numel(), dim = grad->size(grad->dim() - 1);
+  Tensor gw = zeros({num_weights, dim}, cd, dev);
+  if (n == 0 || gw->numel() == 0) return gw;
+  const Tensor flat = flatten(nn_meta::contiguous_as(indices, DType::Int64), 0, -1);
+  const int64_t rows_shape[] = {n, dim};
+  Tensor g = reshape(nn_meta::contiguous_as(grad, cd), rows_shape);
+  if (pad >= 0) {
+    const Tensor at_pad = unsqueeze(compare_scalar(CompareOp::Eq, flat, Scalar::from_int(pad)), 1);
+    g = where(at_pad, zeros({}, cd, dev), g);
+  }
+  if (scale_grad_by_freq) {
+    // Each row divided by how often its index occurs.
+    Tensor counts = zeros({num_weights}, cd, dev);
+    const int64_t n_shape[] = {n};
+    scatter_stub(op, dev, op, counts, 0, flat,
+                 expand(full({}, Scalar::from_int(1), cd, dev), n_shape), Scalar::from_int(0),
+                 ScatterReduce::Sum, true);
+    Tensor freq = empty({n}, cd, dev);
+    gather_stub(op, dev, op, freq, counts, 0, flat);
+    g = binary(BinaryOp::Div, g, unsqueeze(freq, 1));
+  }
+  scatter_stub(op, dev, op, gw, 0, spread_index(flat, DimVector{n, dim}, 0), g, Scalar::from_int(0),
+               ScatterReduce::Sum, true);
+  return gw;
+}
+
 }  // namespace
 
 Tensor embedding_backward(const Tensor& grad, const Tensor& indices, int64_t num_weights,
@@ -112,10 +153,17 @@ Tensor embedding_backward(const Tensor& grad, const Tensor& indices, int64_t num
   EMBER_CHECK(shape_ok, EMBER_ERROR_SHAPE, op, ": expected grad of shape indices.shape + [D], ",
               "but got grad ", meta::describe(grad), " for indices ", meta::describe(indices));
   meta::check_same_device(op, grad, indices);
+  const DType cd = nn_meta::compute_dtype(grad->dtype());
+  if (index_on_device(scatter_stub, grad->device())) {
+    check_index_dtype(op, indices);
+    const int64_t pad = checked_padding(op, padding_idx, num_weights);
+    const Tensor gw =
+        embedding_backward_on_device(op, grad, indices, num_weights, pad, scale_grad_by_freq, cd);
+    return gw->dtype() == grad->dtype() ? gw : to_dtype(gw, grad->dtype());
+  }
   const Tensor idx = checked_indices(op, indices, num_weights);
   const int64_t pad = checked_padding(op, padding_idx, num_weights);
   const int64_t dim = grad->size(grad->dim() - 1);
-  const DType cd = nn_meta::compute_dtype(grad->dtype());
   Tensor gw = empty({num_weights, dim}, cd, grad->device());
   embedding_backward_stub(op, grad->device(), gw, nn_meta::contiguous_as(grad, cd), idx, pad,
                           scale_grad_by_freq);

@@ -1,7 +1,10 @@
 // Optimizer step meta functions: every operand of every parameter is checked before anything is
 // written (a bad list changes nothing), then each parameter runs one fused kernel and the tensors
-// written get their versions bumped.
+// written get their versions bumped. A backend with a multi-tensor kernel gets the whole list in
+// one call instead.
 #include <cmath>
+#include <optional>
+#include <vector>
 
 #include "error.h"
 #include "nn_dispatch.h"
@@ -11,6 +14,8 @@ namespace ember {
 
 DispatchStub<SgdFn> sgd_stub("sgd_step");
 DispatchStub<AdamFn> adam_stub("adam_step");
+DispatchStub<SgdMultiFn> sgd_multi_stub("sgd_multi_step");
+DispatchStub<AdamMultiFn> adam_multi_stub("adam_multi_step");
 DispatchStub<AdaptiveFn> adaptive_step_stub("adaptive_step");
 
 namespace ops {
@@ -52,6 +57,23 @@ void bump(const Tensor& t) {
   if (t) t->storage()->bump_version();
 }
 
+// The device whose multi-tensor kernel of `stub` can take the whole list: every parameter on it.
+// Empty when the backend has none, or for fewer than two parameters (nothing to save).
+template <class Stub>
+std::optional<Device> multi_device(const Stub& stub, std::span<const Tensor> params) {
+  if (params.size() < 2 || !stub.has_kernel(params[0]->device().type)) return std::nullopt;
+  for (const Tensor& p : params)
+    if (p->device() != params[0]->device()) return std::nullopt;
+  return params[0]->device();
+}
+
+std::vector<Tensor> contiguous_all(std::span<const Tensor> ts) {
+  std::vector<Tensor> r;
+  r.reserve(ts.size());
+  for (const Tensor& t : ts) r.push_back(ops::contiguous(t));
+  return r;
+}
+
 }  // namespace
 
 void sgd_step(std::span<const Tensor> params, std::span<const Tensor> grads,
@@ -67,6 +89,15 @@ void sgd_step(std::span<const Tensor> params, std::span<const Tensor> grads,
     check_param(op, i, params[i]);
     check_operand(op, i, "the gradient", grads[i], params[i], false);
     if (momentum) check_operand(op, i, "the momentum buffer", momentum_buffers[i], params[i], true);
+  }
+  if (const auto device = multi_device(sgd_multi_stub, params)) {
+    const std::span<const Tensor> bufs = momentum ? momentum_buffers : std::span<const Tensor>{};
+    sgd_multi_stub(op, *device, params, contiguous_all(grads), bufs, o);
+    for (size_t i = 0; i < params.size(); ++i) {
+      bump(params[i]);
+      if (momentum) bump(bufs[i]);
+    }
+    return;
   }
   for (size_t i = 0; i < params.size(); ++i) {
     const Tensor g = ops::contiguous(grads[i]);
@@ -100,6 +131,17 @@ void adam_step(std::span<const Tensor> params, std::span<const Tensor> grads,
   const double bias_correction1 = 1 - std::pow(o.beta1, static_cast<double>(o.step));
   const double bias_correction2 = 1 - std::pow(o.beta2, static_cast<double>(o.step));
   const AdamScalars s{o.lr / bias_correction1, std::sqrt(bias_correction2)};
+  if (const auto device = multi_device(adam_multi_stub, params)) {
+    const std::span<const Tensor> vmax = o.amsgrad ? max_exp_avg_sqs : std::span<const Tensor>{};
+    adam_multi_stub(op, *device, params, contiguous_all(grads), exp_avgs, exp_avg_sqs, vmax, o, s);
+    for (size_t i = 0; i < params.size(); ++i) {
+      bump(params[i]);
+      bump(exp_avgs[i]);
+      bump(exp_avg_sqs[i]);
+      if (o.amsgrad) bump(vmax[i]);
+    }
+    return;
+  }
   for (size_t i = 0; i < params.size(); ++i) {
     const Tensor g = ops::contiguous(grads[i]);
     const Tensor vmax = o.amsgrad ? at(max_exp_avg_sqs, i) : Tensor();

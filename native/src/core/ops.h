@@ -23,6 +23,8 @@ Tensor randn(const DimVector& sizes, DType dtype, Device device, Generator& gen)
 
 // ---- copies ----
 void fill_(const Tensor& t, Scalar value);
+// torch._foreach_zero_: zeroes every tensor of ts (one launch for the lot where the backend can).
+void foreach_zero_(std::span<const Tensor> ts);
 // Broadcasts src to dst's shape and casts to dst's dtype; crosses devices through the backends.
 void copy_(const Tensor& dst, const Tensor& src);
 Tensor to_dtype(const Tensor& t, DType dtype);

@@ -1,4 +1,6 @@
 // Meta functions of fill, copy and the conversions built on copy.
+#include <algorithm>
+
 #include "backend.h"
 #include "dispatch.h"
 #include "error.h"
@@ -8,6 +10,7 @@
 namespace ember {
 
 constinit DispatchStub<FillFn> fill_stub("fill");
+constinit DispatchStub<FillMultiFn> fill_multi_stub("fill_multi");
 constinit DispatchStub<CopyFn> copy_stub("copy");
 
 namespace ops {
@@ -53,6 +56,28 @@ void fill_(const Tensor& t, Scalar value) {
   meta::check_no_internal_overlap("fill_", t);
   if (t->numel() > 0) fill_stub("fill_", t->device(), t, value);
   t->storage()->bump_version();
+}
+
+void foreach_zero_(std::span<const Tensor> ts) {
+  for (size_t i = 0; i < ts.size(); ++i) {
+    EMBER_CHECK(ts[i], EMBER_ERROR_INVALID_ARGUMENT, "foreach_zero_: tensor ", i, " is NULL");
+    meta::check_no_internal_overlap("foreach_zero_", ts[i]);
+  }
+  // One call for the whole list where the backend fills many tensors per launch.
+  const auto multi = [&] {
+    if (ts.size() < 2 || !fill_multi_stub.has_kernel(ts[0]->device().type)) return false;
+    return std::all_of(ts.begin(), ts.end(), [&](const Tensor& t) {
+      return t->device() == ts[0]->device() && t->is_contiguous() &&
+             (t->dtype() == DType::Float32 || t->dtype() == DType::Float64);
+    });
+  };
+  if (multi()) {
+    fill_multi_stub("foreach_zero_", ts[0]->device(), ts, Scalar::from_float(0));
+  } else {
+    for (const Tensor& t : ts)
+      if (t->numel() > 0) fill_stub("foreach_zero_", t->device(), t, Scalar::from_float(0));
+  }
+  for (const Tensor& t : ts) t->storage()->bump_version();
 }
 
 void copy_(const Tensor& dst, const Tensor& src) {

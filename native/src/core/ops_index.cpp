@@ -8,7 +8,9 @@
 
 #include "error.h"
 #include "meta.h"
+#include "nn_ops.h"
 #include "ops.h"
+#include "ops_math.h"
 #include "ops_shape.h"
 
 namespace ember {
@@ -24,15 +26,20 @@ namespace ops {
 
 namespace {
 
-// The values of a 0-d/1-d integer index along a dim of `size`, checked (negatives wrap when
-// allowed).
-std::vector<int64_t> dim_indices(const char* op, const Tensor& self, int64_t dim,
-                                 const Tensor& index, bool wrap_negative) {
+// A 0-d/1-d int64/int32 index on self's device.
+void check_dim_index(const char* op, const Tensor& self, const Tensor& index) {
   meta::check_same_device(op, self, index);
   EMBER_CHECK(index->dim() <= 1, EMBER_ERROR_SHAPE, op, ": index must be 0-d or 1-d, got ",
               meta::describe(index), " (self is ", meta::describe(self), ")");
   EMBER_CHECK(index->dtype() == DType::Int64 || index->dtype() == DType::Int32, EMBER_ERROR_DTYPE,
               op, ": expected index of dtype int64 or int32, got ", meta::describe(index));
+}
+
+// The values of a 0-d/1-d integer index along a dim of `size`, checked (negatives wrap when
+// allowed).
+std::vector<int64_t> dim_indices(const char* op, const Tensor& self, int64_t dim,
+                                 const Tensor& index, bool wrap_negative) {
+  check_dim_index(op, self, index);
   std::vector<int64_t> v = int_values(op, "index", index);
   const int64_t size = self->dim() == 0 ? 1 : self->size(dim);
   for (int64_t& i : v) {
@@ -54,21 +61,40 @@ void check_writable(const char* op, const Tensor& self) {
   meta::check_no_internal_overlap(op, self);
 }
 
+bool is_one(Scalar s) { return s.is_floating() ? s.f == 1.0 : s.i == 1; }
+
 void index_accumulate(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
                       const Tensor& source, Scalar alpha, bool accumulate) {
   const int64_t d = wrap_dim(op, dim, self->dim());
-  std::vector<int64_t> idx = dim_indices(op, self, d, index, false);
+  check_dim_index(op, self, index);
   meta::check_same_device(op, self, source);
   EMBER_CHECK(source->dtype() == self->dtype(), EMBER_ERROR_DTYPE, op,
               ": self and source must have the same dtype, got ", meta::describe(self), " and ",
               meta::describe(source));
   const Tensor s = at_least_1d(self), src = at_least_1d(source);
-  bool fits = s->dim() == src->dim() && src->size(d) == static_cast<int64_t>(idx.size());
+  const int64_t count = index->numel();
+  bool fits = s->dim() == src->dim() && src->size(d) == count;
   for (int64_t k = 0; fits && k < s->dim(); ++k) fits = k == d || s->size(k) == src->size(k);
   EMBER_CHECK(fits, EMBER_ERROR_SHAPE, op, ": source ", meta::describe(source),
-              " does not fit self ", meta::describe(self), " with ", idx.size(),
-              " indices along dim ", d);
+              " does not fit self ", meta::describe(self), " with ", count, " indices along dim ",
+              d);
   meta::check_no_partial_overlap(op, self, source);
+  // On a device the index stays there: a scatter over source's shape checks each value and
+  // reports a bad one at the next synchronising call. Bool sums keep the table path (the
+  // device scatter has no bool reductions).
+  if (index_on_device(scatter_stub, self->device()) &&
+      !(accumulate && self->dtype() == DType::Bool)) {
+    if (s->numel() == 0 || count == 0) return;
+    Tensor values = src;
+    if (accumulate && !is_one(alpha)) {
+      values = binary_scalar(BinaryOp::Mul, src, alpha);
+      if (values->dtype() != self->dtype()) values = to_dtype(values, self->dtype());
+    }
+    scatter_stub(op, self->device(), op, s, d, spread_index(index, src->sizes(), d), values,
+                 Scalar::from_int(0), accumulate ? ScatterReduce::Sum : ScatterReduce::None, true);
+    return;
+  }
+  std::vector<int64_t> idx = dim_indices(op, self, d, index, false);
   if (s->numel() > 0 && !idx.empty()) {
     index_add_stub(op, self->device(), s, d, idx, src, std::span<const int64_t>(), alpha,
                    accumulate);
@@ -109,9 +135,29 @@ Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Te
 
 namespace {
 
+// An int64 index with its negative values wrapped by n, on its device; values still outside
+// [0, n) are left for the kernel to report.
+Tensor wrap_negatives(const Tensor& index, int64_t n) {
+  const Tensor ix = index->dtype() == DType::Int64 ? index : to_dtype(index, DType::Int64);
+  return where(compare_scalar(CompareOp::Lt, ix, Scalar::from_int(0)),
+               binary_scalar(BinaryOp::Add, ix, Scalar::from_int(n)), ix);
+}
+
 void index_fill_impl(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
                      Scalar value) {
   const int64_t d = wrap_dim(op, dim, self->dim());
+  if (index_on_device(scatter_stub, self->device())) {
+    // A scatter of the value on the device (see index_accumulate).
+    check_dim_index(op, self, index);
+    const Tensor s = at_least_1d(self);
+    if (s->numel() == 0 || index->numel() == 0) return;
+    DimVector sizes = s->sizes();
+    sizes[d] = index->numel();
+    scatter_stub(op, self->device(), op, s, d,
+                 spread_index(wrap_negatives(index, s->size(d)), sizes, d), Tensor(), value,
+                 ScatterReduce::None, true);
+    return;
+  }
   std::vector<int64_t> idx = dim_indices(op, self, d, index, true);
   const Tensor s = at_least_1d(self);
   // The value as a tensor broadcast (stride 0) to the shape of the slices.
@@ -289,11 +335,25 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
 
 // ---- take, nonzero, one_hot, embedding ----
 
+Tensor spread_index(const Tensor& index, const DimVector& sizes, int64_t dim) {
+  const Tensor i64 = index->dtype() == DType::Int64 ? index : to_dtype(index, DType::Int64);
+  DimVector strides(sizes.size(), 0);
+  strides[dim] = i64->dim() == 0 ? 0 : i64->stride(0);
+  return make_view(i64, sizes, strides, i64->offset());
+}
+
 Tensor take(const Tensor& self, const Tensor& index) {
   meta::check_same_device("take", self, index);
   EMBER_CHECK(index->dtype() == DType::Int64, EMBER_ERROR_DTYPE,
               "take: expected index of dtype int64, got ", meta::describe(index));
   const Tensor flat = flatten(self, 0, -1);
+  if (index_on_device(gather_stub, self->device())) {
+    // Negatives wrap on the device; what is still out of [0, n) is reported by the gather.
+    const Tensor wrapped = wrap_negatives(flatten(index, 0, -1), flat->size(0));
+    Tensor out = empty({wrapped->size(0)}, self->dtype(), self->device());
+    if (out->numel() > 0) gather_stub("take", self->device(), "take", out, flat, 0, wrapped);
+    return view(out, std::span<const int64_t>(index->sizes()));
+  }
   std::vector<int64_t> v = int_values("take", "index", flatten(index, 0, -1));
   const int64_t n = flat->size(0);
   for (int64_t& i : v) {
@@ -373,6 +433,19 @@ Tensor embedding(const Tensor& weight, const Tensor& indices) {
               EMBER_ERROR_DTYPE, "embedding: expected indices of dtype int64 or int32, got ",
               meta::describe(indices));
   const Tensor flat = flatten(indices, 0, -1);
+  if (index_on_device(gather_stub, weight->device())) {
+    // Rows gathered on the device; a bad index is reported at the next synchronising call.
+    check_dim_index("embedding", weight, flat);
+    const DimVector rows{flat->size(0), weight->size(1)};
+    Tensor out = empty(rows, weight->dtype(), weight->device());
+    if (out->numel() > 0) {
+      gather_stub("embedding", weight->device(), "embedding", out, weight, 0,
+                  spread_index(flat, rows, 0));
+    }
+    DimVector sizes = indices->sizes();
+    sizes.push_back(weight->size(1));
+    return view(out, std::span<const int64_t>(sizes));
+  }
   std::vector<int64_t> v = dim_indices("embedding", weight, 0, flat, false);
   std::vector<std::vector<int64_t>> tables(2);
   tables[0] = std::move(v);

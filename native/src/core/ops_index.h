@@ -35,6 +35,17 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& sour
 void masked_scatter_(const Tensor& self, const Tensor& mask, const Tensor& source);
 Tensor masked_select(const Tensor& self, const Tensor& mask);
 
+// index (0-d/1-d, int32/int64) as int64 seen with `sizes`: its values along dim, stride 0 along
+// the others. Device paths gather/scatter with it, so the values are checked on the device and
+// never read back (which a CUDA graph recording could not do).
+Tensor spread_index(const Tensor& index, const DimVector& sizes, int64_t dim);
+// Whether an op on device takes that path: a device whose backend has the gather or scatter kernel
+// (the CPU checks indices on the host and fails at once).
+template <class Stub>
+bool index_on_device(const Stub& stub, Device device) {
+  return !device.is_cpu() && stub.has_kernel(device.type);
+}
+
 Tensor take(const Tensor& self, const Tensor& index);
 Tensor take_along_dim(const Tensor& self, const Tensor& indices, int64_t dim, bool has_dim);
 Tensor nonzero(const Tensor& self);

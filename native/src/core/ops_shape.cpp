@@ -10,6 +10,7 @@
 #include "error.h"
 #include "meta.h"
 #include "ops.h"
+#include "ops_index.h"
 
 namespace ember {
 
@@ -606,6 +607,18 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
               "index_select: expected index of dtype int64 or int32, got ", meta::describe(index));
   const int64_t d = wrap_dim("index_select", dim, t->dim());
   const Tensor x = t->dim() == 0 ? flatten(t, 0, -1) : t;
+  if (index_on_device(gather_stub, t->device())) {
+    // A gather on the device: the values are checked there and a bad one is reported at the
+    // next synchronising call, so nothing is read back and the op records into CUDA graphs.
+    DimVector sizes = x->sizes();
+    sizes[d] = index->numel();
+    Tensor out = empty(sizes, x->dtype(), x->device());
+    if (out->numel() > 0) {
+      gather_stub("index_select", x->device(), "index_select", out, x, d,
+                  spread_index(index, sizes, d));
+    }
+    return t->dim() == 0 ? view(out, std::span<const int64_t>()) : out;
+  }
   std::vector<int64_t> table = int_values("index_select", "index", index);
   const int64_t size = x->size(d);
   for (int64_t v : table) {

@@ -1,13 +1,16 @@
 // Meta functions of the sorting and search ops.
 #include "ops_sort.h"
 
+#include <array>
 #include <cmath>
-#include <vector>
 
 #include "dispatch_shape.h"
 #include "error.h"
 #include "meta.h"
+#include "nn_ops.h"
 #include "ops.h"
+#include "ops_index.h"
+#include "ops_math.h"
 #include "ops_shape.h"
 
 namespace ember {
@@ -71,38 +74,38 @@ std::pair<Tensor, Tensor> kthvalue(const Tensor& t, int64_t k, int64_t dim, bool
   return {values, indices};
 }
 
+// Runs of equal values in the sorted tensor, found with device ops only: the run starts
+// (adjacent values differ; a NaN differs from everything, so NaNs stay apart, as in PyTorch), their
+// positions (nonzero: the one read-back of a count), a scan for each element's run and a scatter of
+// the runs back to the elements' places.
 std::array<Tensor, 3> unique(const Tensor& t) {
-  const Device host{};
+  const Device device = t->device();
   const Tensor flat = flatten(t, 0, -1);
-  auto [sorted, order] = sort(flat, 0, false, true);
-  // The run boundaries are found on the host, comparing floats as float64 and integers as int64
-  // (both exact); NaNs each stay their own value, as in PyTorch.
-  const Tensor hs = to_device(sorted, host), ho = to_device(order, host);
-  const bool fp = is_floating(t->dtype());
-  const Tensor hv = to_dtype(hs, fp ? DType::Float64 : DType::Int64);
-  const double* vf = fp ? hv->data_as<double>() : nullptr;
-  const int64_t* vi = fp ? nullptr : hv->data_as<int64_t>();
-  const int64_t* o = ho->data_as<int64_t>();
   const int64_t n = flat->numel();
-  std::vector<int64_t> firsts, counts, inverse(n);
-  for (int64_t i = 0; i < n; ++i) {
-    const bool same = i > 0 && (fp ? vf[i] == vf[i - 1] : vi[i] == vi[i - 1]);
-    if (!same) {
-      firsts.push_back(i);
-      counts.push_back(0);
-    }
-    ++counts.back();
-    inverse[o[i]] = static_cast<int64_t>(firsts.size()) - 1;
+  if (n == 0) {
+    return {empty({0}, t->dtype(), device), empty(t->sizes(), DType::Int64, device),
+            empty({0}, DType::Int64, device)};
   }
-  const int64_t u = firsts.size();
-  std::vector<std::vector<int64_t>> tables{firsts};
-  Tensor values = empty({u}, t->dtype(), host);
-  if (u > 0) gather_dims_stub("unique", host, values, hs, tables, Scalar::from_int(0));
-  Tensor inv = empty(t->sizes(), DType::Int64, host);
-  std::copy(inverse.begin(), inverse.end(), inv->data_as<int64_t>());
-  Tensor cnt = empty({u}, DType::Int64, host);
-  std::copy(counts.begin(), counts.end(), cnt->data_as<int64_t>());
-  return {to_device(values, t->device()), to_device(inv, t->device()), to_device(cnt, t->device())};
+  const auto [sorted, order] = sort(flat, 0, false, true);
+  const Tensor first = full({1}, Scalar::from_int(1), DType::Bool, device);
+  const Tensor differs =
+      compare(CompareOp::Ne, slice(sorted, 0, 1, n, 1), slice(sorted, 0, 0, n - 1, 1));
+  const Tensor starts = cat(std::array<Tensor, 2>{first, differs}, 0);
+  const Tensor firsts = flatten(nonzero(starts), 0, -1);
+  const int64_t u = firsts->numel();
+  const Tensor values = gather(sorted, 0, firsts);
+  // Element i of the sorted order lies in run (starts up to i) - 1; order says where it came from.
+  const Tensor run =
+      binary_scalar(BinaryOp::Sub, cumsum(starts, 0, DType::Int64), Scalar::from_int(1));
+  const Tensor inverse = scatter(zeros({n}, DType::Int64, device), 0, order, run,
+                                 Scalar::from_int(0), ScatterReduce::None, true);
+  // A run ends where the next begins, the last at n.
+  const Tensor ends =
+      cat(std::array<Tensor, 2>{slice(firsts, 0, 1, u, 1),
+                                full({1}, Scalar::from_int(n), DType::Int64, device)},
+          0);
+  const Tensor counts = binary(BinaryOp::Sub, ends, firsts);
+  return {values, reshape(inverse, t->sizes()), counts};
 }
 
 Tensor searchsorted(const Tensor& seq, const Tensor& values, bool out_int32, bool right) {

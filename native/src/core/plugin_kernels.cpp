@@ -9,12 +9,16 @@
 #include <type_traits>
 #include <vector>
 
+#include "attention.h"
 #include "backend.h"
 #include "dispatch.h"
+#include "dispatch_loss.h"
 #include "dispatch_shape.h"
 #include "ember/plugin.h"
 #include "error.h"
+#include "nn_conv_pool.h"
 #include "nn_dispatch.h"
+#include "nn_interpolate.h"
 
 namespace ember {
 
@@ -80,6 +84,14 @@ struct ToC<const S&> {
   static const void* convert(const S& v) { return &v; }
 };
 
+// Host int64 arrays whose length the family's contract fixes (ctc_loss: one per batch element)
+// pass by address, as options structs do.
+template <>
+struct ToC<const int64_t*> {
+  using type = const void*;
+  static const void* convert(const int64_t* v) { return v; }
+};
+
 // Host index arrays pass as pointer and length; the engine's span outlives the call.
 template <>
 struct ToC<std::span<const int64_t>> {
@@ -107,21 +119,47 @@ struct ToC<std::span<const std::vector<int64_t>>> {
   }
 };
 
+// A list of tensors: the descriptors live in a temporary of the full expression, as KernelTensor.
+struct KernelTensors {
+  std::vector<ember_kernel_tensor> items;
+  operator ember_kernel_tensors() const {
+    return {items.data(), static_cast<int64_t>(items.size())};
+  }
+};
+
+template <>
+struct ToC<std::span<const Tensor>> {
+  using type = ember_kernel_tensors;
+  static KernelTensors convert(std::span<const Tensor> ts) {
+    KernelTensors r;
+    r.items.reserve(ts.size());
+    for (const Tensor& t : ts) r.items.push_back(ToC<const Tensor&>::convert(t).k);
+    return r;
+  }
+};
+
 template <>
 struct ToC<const char*> {
   using type = const char*;
   static const char* convert(const char* s) { return s; }
 };
 
-// The device of the first defined tensor argument (the CPU when there is none).
+// The device of the first defined tensor argument, or of a tensor list's first entry (the CPU when
+// there is none).
 template <class... Args>
 Device device_of(const Args&... args) {
   Device device{};
   bool found = false;
   auto look = [&](const auto& a) {
-    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(a)>, Tensor>) {
+    using A = std::remove_cvref_t<decltype(a)>;
+    if constexpr (std::is_same_v<A, Tensor>) {
       if (!found && a) {
         device = a->device();
+        found = true;
+      }
+    } else if constexpr (std::is_same_v<A, std::span<const Tensor>>) {
+      if (!found && !a.empty() && a[0]) {
+        device = a[0]->device();
         found = true;
       }
     }
@@ -230,6 +268,7 @@ Family family() {
 // when a backend implements it.
 const Family kFamilies[] = {
     family<fill_stub>(),
+    family<fill_multi_stub>(),
     family<copy_stub>(),
     family<arange_stub>(),
     family<eye_stub>(),
@@ -251,6 +290,8 @@ const Family kFamilies[] = {
     family<argmax_stub>(),
     family<sgd_stub>(),
     family<adam_stub>(),
+    family<sgd_multi_stub>(),
+    family<adam_multi_stub>(),
     family<dropout_stub>(),
     family<random_ex_stub>(),
     family<conv2d_stub>(),
@@ -289,6 +330,31 @@ const Family kFamilies[] = {
     family<searchsorted_stub>(),
     family<histc_stub>(),
     family<trilu_stub>(),
+    family<sdpa_stub>(),
+    family<sdpa_backward_stub>(),
+    family<ctc_loss_stub>(),
+    family<ctc_loss_backward_stub>(),
+    family<conv3d_stub>(),
+    family<conv3d_backward_stub>(),
+    family<im2col_stub>(),
+    family<col2im_stub>(),
+    family<avg_pool2d_stub>(),
+    family<avg_pool2d_backward_stub>(),
+    family<adaptive_avg_pool2d_stub>(),
+    family<adaptive_avg_pool2d_backward_stub>(),
+    family<adaptive_max_pool2d_stub>(),
+    family<interpolate_stub>(),
+    family<interpolate_backward_stub>(),
+    family<inv_stub>(),
+    family<slogdet_stub>(),
+    family<solve_stub>(),
+    family<cholesky_stub>(),
+    family<qr_stub>(),
+    family<svd_stub>(),
+    family<eigh_stub>(),
+    family<lstsq_stub>(),
+    family<pinv_stub>(),
+    family<vector_norm_stub>(),
 };
 
 }  // namespace

@@ -285,5 +285,10 @@ ember_status register_optim(const ember_plugin_host* host);
 ember_status register_factory(const ember_plugin_host* host);
 ember_status register_index(const ember_plugin_host* host);
 ember_status register_sort(const ember_plugin_host* host);
+ember_status register_attention(const ember_plugin_host* host);
+ember_status register_ctc(const ember_plugin_host* host);
+ember_status register_pool(const ember_plugin_host* host);
+ember_status register_resample(const ember_plugin_host* host);
+ember_status register_linalg(const ember_plugin_host* host);
 
 }  // namespace ember_cuda

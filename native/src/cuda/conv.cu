@@ -1,15 +1,20 @@
-// conv2d forward and backward, and max_pool2d. Convolutions go through cuDNN when the plugin was
-// built with it and Torch.Backends.Cudnn.Enabled is on (algorithm search when Benchmark is on,
-// deterministic algorithms when Deterministic is); otherwise through im2col and cuBLAS, which
-// takes every floating dtype and needs nothing beyond the toolkit.
-#include <cfloat>
-#include <map>
+// Convolution over 2 or 3 spatial dims (conv2d, which also serves conv1d and the transposed
+// convolutions, and conv3d) forward and backward, unfold / fold, and max_pool2d. Convolutions go
+// through cuDNN's N-d descriptors when the plugin was built with it and
+// Torch.Backends.Cudnn.Enabled is on (algorithm search when Benchmark is on, deterministic
+// algorithms when Deterministic is); otherwise through vol2col (im2col in 3 dims; a 2-d convolution
+// has depth 1) and cuBLAS, which takes every floating dtype and needs nothing beyond the toolkit.
+#include <array>
+#include <cstdint>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "blas.cuh"
+#include "core/nn_conv_pool.h"
 #include "core/nn_dispatch.h"
 #include "device_error.cuh"
 #include "map.cuh"
@@ -23,72 +28,119 @@ namespace ember_cuda {
 namespace {
 
 using ember::ops::Conv2dParams;
+using ember::ops::ConvParams;
 using ember::ops::Pool2dParams;
+using ember::ops::UnfoldParams;
 
-// The shapes of one convolution: x (N, C, H, W), w (O, C / groups, KH, KW), out (N, O, HO, WO).
+// The shapes of one convolution in 3 spatial dims (a 2-d one has depth 1): x (N, C, D, H, W),
+// w (O, C / groups, KD, KH, KW), out (N, O, DO, HO, WO).
 struct ConvShape {
-  int64_t n, c, h, w, o, kh, kw, ho, wo, groups;
-  ConvShape(const ember_kernel_tensor* x, const ember_kernel_tensor* wt,
-            const ember_kernel_tensor* out, const Conv2dParams& p)
-      : n(x->sizes[0]),
-        c(x->sizes[1]),
-        h(x->sizes[2]),
-        w(x->sizes[3]),
-        o(wt->sizes[0]),
-        kh(wt->sizes[2]),
-        kw(wt->sizes[3]),
-        ho(out->sizes[2]),
-        wo(out->sizes[3]),
-        groups(p.groups) {}
+  int32_t dims;  // spatial dims of the op: 2 or 3
+  int64_t n, c, o, groups;
+  int64_t in[3], k[3], out[3], stride[3], pad[3], dil[3];
   __host__ __device__ int64_t cg() const { return c / groups; }
   __host__ __device__ int64_t og() const { return o / groups; }
-  __host__ __device__ int64_t k() const {
-    return cg() * kh * kw;
-  }                                                          // rows of one group's column matrix
-  __host__ __device__ int64_t l() const { return ho * wo; }  // its columns
+  __host__ __device__ int64_t taps() const { return k[0] * k[1] * k[2]; }
+  // rows of one group's column matrix
+  __host__ __device__ int64_t kdim() const { return cg() * taps(); }
+  // its columns: the output positions
+  __host__ __device__ int64_t l() const { return out[0] * out[1] * out[2]; }
+  __host__ __device__ int64_t volume() const { return in[0] * in[1] * in[2]; }
 };
 
-// ---- im2col path ----
+ConvShape shape_2d(const ember_kernel_tensor* x, const ember_kernel_tensor* wt,
+                   const ember_kernel_tensor* out, const Conv2dParams& p) {
+  return {2,
+          x->sizes[0],
+          x->sizes[1],
+          wt->sizes[0],
+          p.groups,
+          {1, x->sizes[2], x->sizes[3]},
+          {1, wt->sizes[2], wt->sizes[3]},
+          {1, out->sizes[2], out->sizes[3]},
+          {1, p.stride[0], p.stride[1]},
+          {0, p.padding[0], p.padding[1]},
+          {1, p.dilation[0], p.dilation[1]}};
+}
 
-// col (C * KH * KW, HO * WO) of one image: col[(c * KH + i) * KW + j][oh * WO + ow] is the input
-// pixel the kernel tap (i, j) of output (oh, ow) reads, 0 in the padding.
+ConvShape shape_3d(const ember_kernel_tensor* x, const ember_kernel_tensor* wt,
+                   const ember_kernel_tensor* out, const ConvParams& p) {
+  if (p.dims != 3 || x->ndim != 5 || wt->ndim != 5 || out->ndim != 5)
+    fail(EMBER_ERROR_INVALID_ARGUMENT, "conv3d: cuda kernel expects 5-d tensors and 3 dims");
+  ConvShape s{3, x->sizes[0], x->sizes[1], wt->sizes[0], p.groups, {}, {}, {}, {}, {}, {}};
+  for (int d = 0; d < 3; ++d) {
+    s.in[d] = x->sizes[2 + d];
+    s.k[d] = wt->sizes[2 + d];
+    s.out[d] = out->sizes[2 + d];
+    s.stride[d] = p.stride[d];
+    s.pad[d] = p.padding[d];
+    s.dil[d] = p.dilation[d];
+  }
+  return s;
+}
+
+// ---- vol2col path ----
+
+#define EC_GRID_STRIDE(idx, total)                                                  \
+  for (int64_t idx = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; idx < (total); \
+       idx += int64_t{gridDim.x} * blockDim.x)
+
+// col (C * KD * KH * KW, DO * HO * WO) of each of `images` images: row ((c * KD + a) * KH + i) *
+// KW + j, column (od * HO + oh) * WO + ow holds the input element the kernel tap (a, i, j) of that
+// output reads, 0 in the padding.
 template <class T>
-__global__ void im2col(const T* x, T* col, ConvShape s, Conv2dParams p) {
-  const int64_t total = s.c * s.kh * s.kw * s.l();
-  for (int64_t idx = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; idx < total;
-       idx += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t q = idx % s.l(), row = idx / s.l();
-    const int64_t j = row % s.kw, i = row / s.kw % s.kh, c = row / (s.kw * s.kh);
-    const int64_t ih = q / s.wo * p.stride[0] - p.padding[0] + i * p.dilation[0];
-    const int64_t iw = q % s.wo * p.stride[1] - p.padding[1] + j * p.dilation[1];
-    col[idx] = ih >= 0 && ih < s.h && iw >= 0 && iw < s.w ? x[(c * s.h + ih) * s.w + iw] : T(0);
+__global__ void vol2col(const T* x, T* col, ConvShape s, int64_t images) {
+  const int64_t per_image = s.c * s.taps() * s.l();
+  EC_GRID_STRIDE(idx, images * per_image) {
+    const int64_t img = idx / per_image, r = idx % per_image;
+    const int64_t q = r % s.l(), row = r / s.l();
+    const int64_t j = row % s.k[2], i = row / s.k[2] % s.k[1], a = row / (s.k[2] * s.k[1]) % s.k[0];
+    const int64_t c = row / s.taps();
+    const int64_t ow = q % s.out[2], oh = q / s.out[2] % s.out[1], od = q / (s.out[2] * s.out[1]);
+    const int64_t id = od * s.stride[0] - s.pad[0] + a * s.dil[0];
+    const int64_t ih = oh * s.stride[1] - s.pad[1] + i * s.dil[1];
+    const int64_t iw = ow * s.stride[2] - s.pad[2] + j * s.dil[2];
+    const bool inside =
+        id >= 0 && id < s.in[0] && ih >= 0 && ih < s.in[1] && iw >= 0 && iw < s.in[2];
+    col[idx] = inside ? x[(img * s.c + c) * s.volume() + (id * s.in[1] + ih) * s.in[2] + iw] : T(0);
   }
 }
 
-// The inverse scatter as a gather: each input pixel sums the column entries that read it.
+// The inverse scatter as a gather: each input element sums the column entries that read it.
 template <class T>
-__global__ void col2im(const T* col, T* gx, ConvShape s, Conv2dParams p) {
-  const int64_t total = s.c * s.h * s.w;
-  for (int64_t idx = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; idx < total;
-       idx += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t iw = idx % s.w, ih = idx / s.w % s.h, c = idx / (s.w * s.h);
+__global__ void col2vol(const T* col, T* gx, ConvShape s, int64_t images) {
+  const int64_t rows = s.c * s.taps();
+  EC_GRID_STRIDE(idx, images * s.c * s.volume()) {
+    const int64_t iw = idx % s.in[2], ih = idx / s.in[2] % s.in[1];
+    const int64_t id = idx / (s.in[2] * s.in[1]) % s.in[0];
+    const int64_t c = idx / s.volume() % s.c, img = idx / (s.volume() * s.c);
+    const T* cols = col + img * rows * s.l();
     acc_t<T> sum = 0;
-    for (int64_t i = 0; i < s.kh; ++i) {
-      const int64_t th = ih + p.padding[0] - i * p.dilation[0];
-      if (th < 0 || th % p.stride[0] != 0) continue;
-      const int64_t oh = th / p.stride[0];
-      if (oh >= s.ho) continue;
-      for (int64_t j = 0; j < s.kw; ++j) {
-        const int64_t tw = iw + p.padding[1] - j * p.dilation[1];
-        if (tw < 0 || tw % p.stride[1] != 0) continue;
-        const int64_t ow = tw / p.stride[1];
-        if (ow >= s.wo) continue;
-        sum += to_acc(col[((c * s.kh + i) * s.kw + j) * s.l() + oh * s.wo + ow]);
+    for (int64_t a = 0; a < s.k[0]; ++a) {
+      const int64_t td = id + s.pad[0] - a * s.dil[0];
+      if (td < 0 || td % s.stride[0] != 0) continue;
+      const int64_t od = td / s.stride[0];
+      if (od >= s.out[0]) continue;
+      for (int64_t i = 0; i < s.k[1]; ++i) {
+        const int64_t th = ih + s.pad[1] - i * s.dil[1];
+        if (th < 0 || th % s.stride[1] != 0) continue;
+        const int64_t oh = th / s.stride[1];
+        if (oh >= s.out[1]) continue;
+        for (int64_t j = 0; j < s.k[2]; ++j) {
+          const int64_t tw = iw + s.pad[2] - j * s.dil[2];
+          if (tw < 0 || tw % s.stride[2] != 0) continue;
+          const int64_t ow = tw / s.stride[2];
+          if (ow >= s.out[2]) continue;
+          const int64_t row = ((c * s.k[0] + a) * s.k[1] + i) * s.k[2] + j;
+          sum += to_acc(cols[row * s.l() + (od * s.out[1] + oh) * s.out[2] + ow]);
+        }
       }
     }
     gx[idx] = static_cast<T>(sum);
   }
 }
+
+#undef EC_GRID_STRIDE
 
 // out (N, O, L) = bias broadcast over the images and positions.
 template <class T>
@@ -116,68 +168,70 @@ __global__ void bias_grad(const T* gy, T* gb, int64_t n, int64_t o, int64_t l) {
 }
 
 void im2col_forward(const ember_kernel_tensor* out, const ember_kernel_tensor* x,
-                    const ember_kernel_tensor* w, const ember_kernel_tensor* b,
-                    const Conv2dParams& p) {
-  const ConvShape s(x, w, out, p);
+                    const ember_kernel_tensor* w, const ember_kernel_tensor* b, const ConvShape& s,
+                    const char* op) {
   const int32_t dev = out->device_index;
-  const GemmType type = gemm_type(out->dtype, "conv2d");
+  const GemmType type = gemm_type(out->dtype, op);
   const int64_t es = element_size(out->dtype);
-  dispatch_float(out->dtype, "conv2d", [&](auto tag) {
+  dispatch_float(out->dtype, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if (b != nullptr) {
       fill_bias<T><<<blocks_for(out->numel), kThreads, 0, stream()>>>(
           data<T>(out), data<const T>(b), s.o, s.l(), out->numel);
-      EC_LAUNCHED("conv2d bias");
+      EC_LAUNCHED("convolution bias");
     }
-    Scratch col(dev, s.c * s.kh * s.kw * s.l() * es);
+    const int64_t col_size = s.c * s.taps() * s.l();
+    Scratch col(dev, col_size * es);
     for (int64_t i = 0; i < s.n; ++i) {
-      im2col<T><<<blocks_for(s.c * s.kh * s.kw * s.l()), kThreads, 0, stream()>>>(
-          data<const T>(x) + i * s.c * s.h * s.w, col.as<T>(), s, p);
-      EC_LAUNCHED("conv2d im2col");
+      vol2col<T><<<blocks_for(col_size), kThreads, 0, stream()>>>(
+          data<const T>(x) + i * s.c * s.volume(), col.as<T>(), s, 1);
+      EC_LAUNCHED("convolution vol2col");
       // out_g^T (L x OG) = col_g^T (L x K) . W_g^T (K x OG), column-major, batched over groups.
-      gemm(dev, type, CUBLAS_OP_N, CUBLAS_OP_N, s.l(), s.og(), s.k(), col.as<T>(), s.l(),
-           s.k() * s.l(), data<const T>(w), s.k(), s.og() * s.k(), b != nullptr ? 1.0 : 0.0,
-           data<T>(out) + i * s.o * s.l(), s.l(), s.og() * s.l(), s.groups);
+      gemm(dev, type, CUBLAS_OP_N, CUBLAS_OP_N, s.l(), s.og(), s.kdim(), col.as<T>(), s.l(),
+           s.kdim() * s.l(), data<const T>(w), s.kdim(), s.og() * s.kdim(),
+           b != nullptr ? 1.0 : 0.0, data<T>(out) + i * s.o * s.l(), s.l(), s.og() * s.l(),
+           s.groups);
     }
   });
 }
 
+// Reads x's data only for grad_w (a transposed convolution's forward passes its output as x).
 void im2col_backward(const ember_kernel_tensor* gx, const ember_kernel_tensor* gw,
                      const ember_kernel_tensor* gb, const ember_kernel_tensor* gy,
-                     const ember_kernel_tensor* x, const ember_kernel_tensor* w,
-                     const Conv2dParams& p) {
-  const ConvShape s(x, w, gy, p);
+                     const ember_kernel_tensor* x, const ember_kernel_tensor* w, const ConvShape& s,
+                     const char* op) {
   const int32_t dev = gy->device_index;
-  const GemmType type = gemm_type(gy->dtype, "conv2d_backward");
+  const GemmType type = gemm_type(gy->dtype, op);
   const int64_t es = element_size(gy->dtype);
-  dispatch_float(gy->dtype, "conv2d_backward", [&](auto tag) {
+  dispatch_float(gy->dtype, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if (gb != nullptr) {
       bias_grad<T><<<static_cast<unsigned>(s.o), kThreads, 0, stream()>>>(
           data<const T>(gy), data<T>(gb), s.n, s.o, s.l());
-      EC_LAUNCHED("conv2d bias grad");
+      EC_LAUNCHED("convolution bias grad");
     }
     if (gx == nullptr && gw == nullptr) return;
-    Scratch col(dev, s.c * s.kh * s.kw * s.l() * es);
+    const int64_t col_size = s.c * s.taps() * s.l();
+    Scratch col(dev, col_size * es);
     for (int64_t i = 0; i < s.n; ++i) {
       const T* gyi = data<const T>(gy) + i * s.o * s.l();
       if (gw != nullptr) {
-        im2col<T><<<blocks_for(s.c * s.kh * s.kw * s.l()), kThreads, 0, stream()>>>(
-            data<const T>(x) + i * s.c * s.h * s.w, col.as<T>(), s, p);
-        EC_LAUNCHED("conv2d im2col");
+        vol2col<T><<<blocks_for(col_size), kThreads, 0, stream()>>>(
+            data<const T>(x) + i * s.c * s.volume(), col.as<T>(), s, 1);
+        EC_LAUNCHED("convolution vol2col");
         // gW_g^T (K x OG) += col_g (K x L) . gy_g^T (L x OG), column-major.
-        gemm(dev, type, CUBLAS_OP_T, CUBLAS_OP_N, s.k(), s.og(), s.l(), col.as<T>(), s.l(),
-             s.k() * s.l(), gyi, s.l(), s.og() * s.l(), i > 0 ? 1.0 : 0.0, data<T>(gw), s.k(),
-             s.og() * s.k(), s.groups);
+        gemm(dev, type, CUBLAS_OP_T, CUBLAS_OP_N, s.kdim(), s.og(), s.l(), col.as<T>(), s.l(),
+             s.kdim() * s.l(), gyi, s.l(), s.og() * s.l(), i > 0 ? 1.0 : 0.0, data<T>(gw), s.kdim(),
+             s.og() * s.kdim(), s.groups);
       }
       if (gx != nullptr) {
         // gcol_g^T (L x K) = gy_g^T (L x OG) . W_g (OG x K), column-major.
-        gemm(dev, type, CUBLAS_OP_N, CUBLAS_OP_T, s.l(), s.k(), s.og(), gyi, s.l(), s.og() * s.l(),
-             data<const T>(w), s.k(), s.og() * s.k(), 0.0, col.as<T>(), s.l(), s.k() * s.l(),
-             s.groups);
-        col2im<T><<<blocks_for(s.c * s.h * s.w), kThreads, 0, stream()>>>(
-            col.as<const T>(), data<T>(gx) + i * s.c * s.h * s.w, s, p);
-        EC_LAUNCHED("conv2d col2im");
+        gemm(dev, type, CUBLAS_OP_N, CUBLAS_OP_T, s.l(), s.kdim(), s.og(), gyi, s.l(),
+             s.og() * s.l(), data<const T>(w), s.kdim(), s.og() * s.kdim(), 0.0, col.as<T>(), s.l(),
+             s.kdim() * s.l(), s.groups);
+        col2vol<T><<<blocks_for(s.c * s.volume()), kThreads, 0, stream()>>>(
+            col.as<const T>(), data<T>(gx) + i * s.c * s.volume(), s, 1);
+        EC_LAUNCHED("convolution col2vol");
       }
     }
   });
@@ -192,12 +246,14 @@ void check_cudnn(cudnnStatus_t st, const char* what) {
          std::string(what) + ": " + cudnnGetErrorString(st));
 }
 
+// The calling thread's handle on device, on the thread's current stream.
 cudnnHandle_t cudnn_handle(int32_t device) {
   thread_local std::vector<cudnnHandle_t> handles;
   if (handles.size() <= static_cast<size_t>(device))
     handles.resize(static_cast<size_t>(device) + 1);
   cudnnHandle_t& h = handles[static_cast<size_t>(device)];
   if (h == nullptr) check_cudnn(cudnnCreate(&h), "cudnnCreate");
+  check_cudnn(cudnnSetStream(h, stream()), "cudnnSetStream");
   return h;
 }
 
@@ -214,101 +270,163 @@ cudnnDataType_t cudnn_type(int32_t dtype) {
   }
 }
 
-// The descriptors of one convolution, built from the tensors and parameters.
+// Workspace cuDNN may use per call; larger needs pick another algorithm.
+constexpr size_t kMaxWorkspace = size_t{1} << 30;
+
+// The algorithm of one direction of a convolution and its workspace; found is false when cuDNN
+// has none for it (none deterministic, none within the workspace bound, or the shape
+// unsupported): that direction then runs on the vol2col path.
+template <class Algo>
+struct Choice {
+  Algo algo{};
+  size_t bytes = 0;
+  bool found = false;
+};
+
+// The first of cuDNN's candidates (timed or from its heuristics, best first) that succeeded,
+// fits the workspace bound and is deterministic when that is asked for.
+template <class Algo, class Perf>
+Choice<Algo> choose(cudnnStatus_t query, const char* what, const Perf* perf, int count,
+                    bool deterministic) {
+  if (query == CUDNN_STATUS_NOT_SUPPORTED) return {};
+  check_cudnn(query, what);
+  for (int i = 0; i < count; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspace) continue;
+    if (deterministic && perf[i].determinism != CUDNN_DETERMINISTIC) continue;
+    return {perf[i].algo, perf[i].memory, true};
+  }
+  return {};
+}
+
+// What one convolution needs from cuDNN besides its data: the descriptors (4-d tensors for 2
+// spatial dims, 5-d for 3) and, once searched, the algorithm of each direction. Built once per
+// shape and settings (see ConvCache); the algorithm slots are read and written under the cache's
+// lock.
 struct CudnnConv {
   cudnnTensorDescriptor_t x = nullptr, y = nullptr, b = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
-  cudnnHandle_t handle;
-  std::string key;  // shape, parameters and settings: the algorithm cache's key
+  bool benchmark = false, deterministic = false;
+  std::optional<Choice<cudnnConvolutionFwdAlgo_t>> fwd;
+  std::optional<Choice<cudnnConvolutionBwdDataAlgo_t>> bwd_data;
+  std::optional<Choice<cudnnConvolutionBwdFilterAlgo_t>> bwd_filter;
 
-  CudnnConv(const ConvShape& s, const Conv2dParams& p, int32_t dtype, int32_t device)
-      : handle(cudnn_handle(device)) {
-    check_cudnn(cudnnSetStream(handle, stream()), "cudnnSetStream");
+  CudnnConv(bool benchmark_, bool deterministic_)
+      : benchmark(benchmark_), deterministic(deterministic_) {}
+
+  // Separate from the constructor so that a failure here still destroys what was created.
+  void init(const ConvShape& s, int32_t dtype, bool allow_tf32) {
     const cudnnDataType_t t = cudnn_type(dtype);
     check_cudnn(cudnnCreateTensorDescriptor(&x), "cudnnCreateTensorDescriptor");
     check_cudnn(cudnnCreateTensorDescriptor(&y), "cudnnCreateTensorDescriptor");
     check_cudnn(cudnnCreateTensorDescriptor(&b), "cudnnCreateTensorDescriptor");
     check_cudnn(cudnnCreateFilterDescriptor(&w), "cudnnCreateFilterDescriptor");
     check_cudnn(cudnnCreateConvolutionDescriptor(&conv), "cudnnCreateConvolutionDescriptor");
-    auto i = [](int64_t v) { return static_cast<int>(v); };
-    check_cudnn(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, t, i(s.n), i(s.c), i(s.h), i(s.w)),
-                "cudnnSetTensor4dDescriptor(x)");
-    check_cudnn(
-        cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, t, i(s.n), i(s.o), i(s.ho), i(s.wo)),
-        "cudnnSetTensor4dDescriptor(y)");
-    check_cudnn(cudnnSetTensor4dDescriptor(b, CUDNN_TENSOR_NCHW, t, 1, i(s.o), 1, 1),
-                "cudnnSetTensor4dDescriptor(b)");
-    check_cudnn(
-        cudnnSetFilter4dDescriptor(w, t, CUDNN_TENSOR_NCHW, i(s.o), i(s.cg()), i(s.kh), i(s.kw)),
-        "cudnnSetFilter4dDescriptor");
     // 16-bit convolutions accumulate in float, as PyTorch's do.
     const cudnnDataType_t compute = t == CUDNN_DATA_DOUBLE ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
-    check_cudnn(cudnnSetConvolution2dDescriptor(conv, i(p.padding[0]), i(p.padding[1]),
-                                                i(p.stride[0]), i(p.stride[1]), i(p.dilation[0]),
-                                                i(p.dilation[1]), CUDNN_CROSS_CORRELATION, compute),
-                "cudnnSetConvolution2dDescriptor");
+    auto i = [](int64_t v) { return static_cast<int>(v); };
+    if (s.dims == 2) {
+      check_cudnn(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, t, i(s.n), i(s.c), i(s.in[1]),
+                                             i(s.in[2])),
+                  "cudnnSetTensor4dDescriptor(x)");
+      check_cudnn(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, t, i(s.n), i(s.o), i(s.out[1]),
+                                             i(s.out[2])),
+                  "cudnnSetTensor4dDescriptor(y)");
+      check_cudnn(cudnnSetTensor4dDescriptor(b, CUDNN_TENSOR_NCHW, t, 1, i(s.o), 1, 1),
+                  "cudnnSetTensor4dDescriptor(b)");
+      check_cudnn(cudnnSetFilter4dDescriptor(w, t, CUDNN_TENSOR_NCHW, i(s.o), i(s.cg()), i(s.k[1]),
+                                             i(s.k[2])),
+                  "cudnnSetFilter4dDescriptor");
+      check_cudnn(cudnnSetConvolution2dDescriptor(conv, i(s.pad[1]), i(s.pad[2]), i(s.stride[1]),
+                                                  i(s.stride[2]), i(s.dil[1]), i(s.dil[2]),
+                                                  CUDNN_CROSS_CORRELATION, compute),
+                  "cudnnSetConvolution2dDescriptor");
+    } else {
+      const int xd[5] = {i(s.n), i(s.c), i(s.in[0]), i(s.in[1]), i(s.in[2])};
+      const int yd[5] = {i(s.n), i(s.o), i(s.out[0]), i(s.out[1]), i(s.out[2])};
+      const int bd[5] = {1, i(s.o), 1, 1, 1};
+      const int wd[5] = {i(s.o), i(s.cg()), i(s.k[0]), i(s.k[1]), i(s.k[2])};
+      const int pad[3] = {i(s.pad[0]), i(s.pad[1]), i(s.pad[2])};
+      const int stride[3] = {i(s.stride[0]), i(s.stride[1]), i(s.stride[2])};
+      const int dil[3] = {i(s.dil[0]), i(s.dil[1]), i(s.dil[2])};
+      check_cudnn(cudnnSetTensorNdDescriptorEx(x, CUDNN_TENSOR_NCHW, t, 5, xd),
+                  "cudnnSetTensorNdDescriptorEx(x)");
+      check_cudnn(cudnnSetTensorNdDescriptorEx(y, CUDNN_TENSOR_NCHW, t, 5, yd),
+                  "cudnnSetTensorNdDescriptorEx(y)");
+      check_cudnn(cudnnSetTensorNdDescriptorEx(b, CUDNN_TENSOR_NCHW, t, 5, bd),
+                  "cudnnSetTensorNdDescriptorEx(b)");
+      check_cudnn(cudnnSetFilterNdDescriptor(w, t, CUDNN_TENSOR_NCHW, 5, wd),
+                  "cudnnSetFilterNdDescriptor");
+      check_cudnn(cudnnSetConvolutionNdDescriptor(conv, 3, pad, stride, dil,
+                                                  CUDNN_CROSS_CORRELATION, compute),
+                  "cudnnSetConvolutionNdDescriptor");
+    }
     check_cudnn(cudnnSetConvolutionGroupCount(conv, i(s.groups)), "cudnnSetConvolutionGroupCount");
     cudnnMathType_t math = CUDNN_DEFAULT_MATH;
     if (t == CUDNN_DATA_HALF || t == CUDNN_DATA_BFLOAT16) math = CUDNN_TENSOR_OP_MATH;
-    if (t == CUDNN_DATA_FLOAT && !settings().cudnn_allow_tf32) math = CUDNN_FMA_MATH;
+    if (t == CUDNN_DATA_FLOAT && !allow_tf32) math = CUDNN_FMA_MATH;
     check_cudnn(cudnnSetConvolutionMathType(conv, math), "cudnnSetConvolutionMathType");
-    key = std::to_string(device) + ":" + std::to_string(dtype);
-    for (int64_t v : {s.n, s.c, s.h, s.w, s.o, s.kh, s.kw, s.groups, p.stride[0], p.stride[1],
-                      p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]})
-      key += "," + std::to_string(v);
-    key += settings().cudnn_allow_tf32 ? "t" : "f";
-    key += settings().cudnn_deterministic ? "d" : "n";
   }
   ~CudnnConv() {
-    cudnnDestroyTensorDescriptor(x);
-    cudnnDestroyTensorDescriptor(y);
-    cudnnDestroyTensorDescriptor(b);
-    cudnnDestroyFilterDescriptor(w);
-    cudnnDestroyConvolutionDescriptor(conv);
+    for (cudnnTensorDescriptor_t t : {x, y, b}) {
+      if (t != nullptr) cudnnDestroyTensorDescriptor(t);
+    }
+    if (w != nullptr) cudnnDestroyFilterDescriptor(w);
+    if (conv != nullptr) cudnnDestroyConvolutionDescriptor(conv);
   }
   CudnnConv(const CudnnConv&) = delete;
   CudnnConv& operator=(const CudnnConv&) = delete;
 };
 
-// Workspace cuDNN may use per call; larger needs pick another algorithm.
-constexpr size_t kMaxWorkspace = size_t{1} << 30;
+// device, dtype, dims, n, c, o, groups, then in, k, stride, pad, dil per spatial dim, then the
+// settings the descriptors and algorithms depend on (TF32, benchmark, deterministic).
+using ConvKey = std::array<int64_t, 25>;
 
-// The algorithm of each convolution: found by timing (benchmark) or from the heuristics, the
-// first that succeeds within the workspace bound, deterministic when that is asked for. Cached
-// per (kind, shape, settings).
-template <class Algo, class Perf>
-std::pair<Algo, size_t> choose(const std::string& key, const Perf* perf, int count) {
-  for (int i = 0; i < count; ++i) {
-    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspace) continue;
-    if (settings().cudnn_deterministic && perf[i].determinism != CUDNN_DETERMINISTIC) continue;
-    return {perf[i].algo, perf[i].memory};
-  }
-  fail(EMBER_ERROR_BACKEND, "cuDNN offers no usable algorithm for convolution " + key);
-}
-
-template <class Algo>
-struct AlgoCache {
-  std::mutex mutex;
-  std::map<std::string, std::pair<Algo, size_t>> entries;
-
-  template <class Search>
-  std::pair<Algo, size_t> get(const std::string& key, Search search) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      auto it = entries.find(key);
-      if (it != entries.end()) return it->second;
-    }
-    const std::pair<Algo, size_t> found = search();
-    std::lock_guard<std::mutex> lock(mutex);
-    entries[key] = found;
-    return found;
+struct ConvKeyHash {
+  size_t operator()(const ConvKey& k) const noexcept {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a over the entries
+    for (int64_t v : k) h = (h ^ static_cast<uint64_t>(v)) * 1099511628211ull;
+    return static_cast<size_t>(h);
   }
 };
 
-AlgoCache<cudnnConvolutionFwdAlgo_t> g_fwd;
-AlgoCache<cudnnConvolutionBwdDataAlgo_t> g_bwd_data;
-AlgoCache<cudnnConvolutionBwdFilterAlgo_t> g_bwd_filter;
+// The descriptors and algorithms of every convolution seen so far, so that a repeated call makes
+// only the cuDNN compute calls. Entries are shared: dropping them all when the cache is full
+// cannot pull one from under a call that is using it.
+class ConvCache {
+ public:
+  std::shared_ptr<CudnnConv> get(const ConvShape& s, int32_t dtype, int32_t device) {
+    const Settings& st = settings();
+    const bool tf32 = st.cudnn_allow_tf32, bench = st.cudnn_benchmark, det = st.cudnn_deterministic;
+    const ConvKey key{device,      dtype,       s.dims,   s.n,      s.c,      s.o,      s.groups,
+                      s.in[0],     s.in[1],     s.in[2],  s.k[0],   s.k[1],   s.k[2],   s.stride[0],
+                      s.stride[1], s.stride[2], s.pad[0], s.pad[1], s.pad[2], s.dil[0], s.dil[1],
+                      s.dil[2],    tf32,        bench,    det};
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) return it->second;
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    auto conv = std::make_shared<CudnnConv>(bench, det);
+    conv->init(s, dtype, tf32);
+    entries_.emplace(key, conv);
+    return conv;
+  }
+
+  // The algorithm in slot, searched on its first use.
+  template <class Algo, class Search>
+  Choice<Algo> algorithm(std::optional<Choice<Algo>>& slot, Search search) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!slot) slot = search();
+    return *slot;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 1024;
+  std::mutex mutex_;
+  std::unordered_map<ConvKey, std::shared_ptr<CudnnConv>, ConvKeyHash> entries_;
+};
+
+ConvCache g_convs;
 
 // alpha/beta are double for double tensors and float otherwise.
 struct Blend {
@@ -323,119 +441,136 @@ struct Blend {
   const void* beta() const { return use_double ? static_cast<const void*>(&d[1]) : &f[1]; }
 };
 
-void cudnn_forward(const ember_kernel_tensor* out, const ember_kernel_tensor* x,
-                   const ember_kernel_tensor* w, const ember_kernel_tensor* b,
-                   const Conv2dParams& p) {
-  const ConvShape s(x, w, out, p);
-  const CudnnConv d(s, p, out->dtype, out->device_index);
-  const bool bench = settings().cudnn_benchmark;
-  const auto [algo, bytes] = g_fwd.get("fwd" + std::string(bench ? "b" : "h") + d.key, [&] {
+// False when cuDNN has no algorithm for the convolution (nothing written then).
+bool cudnn_forward(const ember_kernel_tensor* out, const ember_kernel_tensor* x,
+                   const ember_kernel_tensor* w, const ember_kernel_tensor* b, const ConvShape& s) {
+  const int32_t dev = out->device_index;
+  const std::shared_ptr<CudnnConv> d = g_convs.get(s, out->dtype, dev);
+  const cudnnHandle_t handle = cudnn_handle(dev);
+  const auto c = g_convs.algorithm(d->fwd, [&] {
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     int count = 0;
-    if (bench) {
-      check_cudnn(
-          cudnnFindConvolutionForwardAlgorithm(d.handle, d.x, d.w, d.conv, d.y,
-                                               CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf),
-          "cudnnFindConvolutionForwardAlgorithm");
-    } else {
-      check_cudnn(
-          cudnnGetConvolutionForwardAlgorithm_v7(d.handle, d.x, d.w, d.conv, d.y,
-                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf),
-          "cudnnGetConvolutionForwardAlgorithm_v7");
-    }
-    return choose<cudnnConvolutionFwdAlgo_t>(d.key, perf, count);
+    // The query runs before count is read: it sets count.
+    const cudnnStatus_t query =
+        d->benchmark
+            ? cudnnFindConvolutionForwardAlgorithm(handle, d->x, d->w, d->conv, d->y,
+                                                   CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf)
+            : cudnnGetConvolutionForwardAlgorithm_v7(handle, d->x, d->w, d->conv, d->y,
+                                                     CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count,
+                                                     perf);
+    return choose<cudnnConvolutionFwdAlgo_t>(query, "cudnn forward algorithm search", perf, count,
+                                             d->deterministic);
   });
-  Scratch workspace(out->device_index, static_cast<int64_t>(bytes));
+  if (!c.found) return false;
+  Scratch workspace(dev, static_cast<int64_t>(c.bytes));
   const Blend one(out->dtype, 1, 0);
   check_cudnn(
-      cudnnConvolutionForward(d.handle, one.alpha(), d.x, x->data, d.w, w->data, d.conv, algo,
-                              workspace.as<void>(), bytes, one.beta(), d.y, out->data),
+      cudnnConvolutionForward(handle, one.alpha(), d->x, x->data, d->w, w->data, d->conv, c.algo,
+                              workspace.as<void>(), c.bytes, one.beta(), d->y, out->data),
       "cudnnConvolutionForward");
   if (b != nullptr) {
     const Blend add(out->dtype, 1, 1);
-    check_cudnn(cudnnAddTensor(d.handle, add.alpha(), d.b, b->data, add.beta(), d.y, out->data),
+    check_cudnn(cudnnAddTensor(handle, add.alpha(), d->b, b->data, add.beta(), d->y, out->data),
                 "cudnnAddTensor");
   }
+  return true;
 }
 
+// An input or weight gradient that cuDNN has no algorithm for goes to the vol2col path.
 void cudnn_backward(const ember_kernel_tensor* gx, const ember_kernel_tensor* gw,
                     const ember_kernel_tensor* gb, const ember_kernel_tensor* gy,
-                    const ember_kernel_tensor* x, const ember_kernel_tensor* w,
-                    const Conv2dParams& p) {
-  const ConvShape s(x, w, gy, p);
-  const CudnnConv d(s, p, gy->dtype, gy->device_index);
-  const bool bench = settings().cudnn_benchmark;
-  const std::string mode = bench ? "b" : "h";
+                    const ember_kernel_tensor* x, const ember_kernel_tensor* w, const ConvShape& s,
+                    const char* op) {
+  const int32_t dev = gy->device_index;
+  const std::shared_ptr<CudnnConv> d = g_convs.get(s, gy->dtype, dev);
+  const cudnnHandle_t handle = cudnn_handle(dev);
   const Blend one(gy->dtype, 1, 0);
   if (gx != nullptr) {
-    const auto [algo, bytes] = g_bwd_data.get("bwd_data" + mode + d.key, [&] {
+    const auto c = g_convs.algorithm(d->bwd_data, [&] {
       cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
       int count = 0;
-      if (bench) {
-        check_cudnn(cudnnFindConvolutionBackwardDataAlgorithm(d.handle, d.w, d.y, d.conv, d.x,
-                                                              CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
-                                                              &count, perf),
-                    "cudnnFindConvolutionBackwardDataAlgorithm");
-      } else {
-        check_cudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-                        d.handle, d.w, d.y, d.conv, d.x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
-                        &count, perf),
-                    "cudnnGetConvolutionBackwardDataAlgorithm_v7");
-      }
-      return choose<cudnnConvolutionBwdDataAlgo_t>(d.key, perf, count);
+      const cudnnStatus_t query = d->benchmark
+                                      ? cudnnFindConvolutionBackwardDataAlgorithm(
+                                            handle, d->w, d->y, d->conv, d->x,
+                                            CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf)
+                                      : cudnnGetConvolutionBackwardDataAlgorithm_v7(
+                                            handle, d->w, d->y, d->conv, d->x,
+                                            CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf);
+      return choose<cudnnConvolutionBwdDataAlgo_t>(query, "cudnn backward data algorithm search",
+                                                   perf, count, d->deterministic);
     });
-    Scratch workspace(gy->device_index, static_cast<int64_t>(bytes));
-    check_cudnn(
-        cudnnConvolutionBackwardData(d.handle, one.alpha(), d.w, w->data, d.y, gy->data, d.conv,
-                                     algo, workspace.as<void>(), bytes, one.beta(), d.x, gx->data),
-        "cudnnConvolutionBackwardData");
+    if (c.found) {
+      Scratch workspace(dev, static_cast<int64_t>(c.bytes));
+      check_cudnn(cudnnConvolutionBackwardData(handle, one.alpha(), d->w, w->data, d->y, gy->data,
+                                               d->conv, c.algo, workspace.as<void>(), c.bytes,
+                                               one.beta(), d->x, gx->data),
+                  "cudnnConvolutionBackwardData");
+    } else {
+      im2col_backward(gx, nullptr, nullptr, gy, x, w, s, op);
+    }
   }
   if (gw != nullptr) {
-    const auto [algo, bytes] = g_bwd_filter.get("bwd_filter" + mode + d.key, [&] {
+    const auto c = g_convs.algorithm(d->bwd_filter, [&] {
       cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
       int count = 0;
-      if (bench) {
-        check_cudnn(cudnnFindConvolutionBackwardFilterAlgorithm(
-                        d.handle, d.x, d.y, d.conv, d.w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-                        &count, perf),
-                    "cudnnFindConvolutionBackwardFilterAlgorithm");
-      } else {
-        check_cudnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-                        d.handle, d.x, d.y, d.conv, d.w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-                        &count, perf),
-                    "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
-      }
-      return choose<cudnnConvolutionBwdFilterAlgo_t>(d.key, perf, count);
+      const cudnnStatus_t query = d->benchmark
+                                      ? cudnnFindConvolutionBackwardFilterAlgorithm(
+                                            handle, d->x, d->y, d->conv, d->w,
+                                            CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf)
+                                      : cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+                                            handle, d->x, d->y, d->conv, d->w,
+                                            CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf);
+      return choose<cudnnConvolutionBwdFilterAlgo_t>(
+          query, "cudnn backward filter algorithm search", perf, count, d->deterministic);
     });
-    Scratch workspace(gy->device_index, static_cast<int64_t>(bytes));
-    check_cudnn(cudnnConvolutionBackwardFilter(d.handle, one.alpha(), d.x, x->data, d.y, gy->data,
-                                               d.conv, algo, workspace.as<void>(), bytes,
-                                               one.beta(), d.w, gw->data),
-                "cudnnConvolutionBackwardFilter");
+    if (c.found) {
+      Scratch workspace(dev, static_cast<int64_t>(c.bytes));
+      check_cudnn(cudnnConvolutionBackwardFilter(handle, one.alpha(), d->x, x->data, d->y, gy->data,
+                                                 d->conv, c.algo, workspace.as<void>(), c.bytes,
+                                                 one.beta(), d->w, gw->data),
+                  "cudnnConvolutionBackwardFilter");
+    } else {
+      im2col_backward(nullptr, gw, nullptr, gy, x, w, s, op);
+    }
   }
   if (gb != nullptr) {
-    check_cudnn(cudnnConvolutionBackwardBias(d.handle, one.alpha(), d.y, gy->data, one.beta(), d.b,
+    check_cudnn(cudnnConvolutionBackwardBias(handle, one.alpha(), d->y, gy->data, one.beta(), d->b,
                                              gb->data),
                 "cudnnConvolutionBackwardBias");
   }
 }
 
 bool use_cudnn() { return settings().cudnn_enabled; }
-#else
-bool use_cudnn() { return false; }
 #endif
+
+void forward(const ember_kernel_tensor* out, const ember_kernel_tensor* x,
+             const ember_kernel_tensor* w, const ember_kernel_tensor* b, const ConvShape& s,
+             const char* op) {
+  if (out->numel == 0) return;
+#ifdef EMBER_HAVE_CUDNN
+  if (use_cudnn() && x->numel > 0 && cudnn_forward(out, x, w, b, s)) return;
+#endif
+  im2col_forward(out, x, w, b, s, op);
+}
+
+void backward(const ember_kernel_tensor* gx, const ember_kernel_tensor* gw,
+              const ember_kernel_tensor* gb, const ember_kernel_tensor* gy,
+              const ember_kernel_tensor* x, const ember_kernel_tensor* w, const ConvShape& s,
+              const char* op) {
+#ifdef EMBER_HAVE_CUDNN
+  if (use_cudnn() && gy->numel > 0 && x->numel > 0)
+    return cudnn_backward(gx, gw, gb, gy, x, w, s, op);
+#endif
+  im2col_backward(gx, gw, gb, gy, x, w, s, op);
+}
 
 ember_status conv2d(void*, const ember_kernel_tensor* out, const ember_kernel_tensor* x,
                     const ember_kernel_tensor* w, const ember_kernel_tensor* b,
                     const void* params) {
   return guard([&] {
     use_device(out);
-    if (out->numel == 0) return;
     const auto& p = *static_cast<const Conv2dParams*>(params);
-#ifdef EMBER_HAVE_CUDNN
-    if (use_cudnn() && x->numel > 0) return cudnn_forward(out, x, w, b, p);
-#endif
-    im2col_forward(out, x, w, b, p);
+    forward(out, x, w, b, shape_2d(x, w, out, p), "conv2d");
   });
 }
 
@@ -446,11 +581,82 @@ ember_status conv2d_backward(void*, const ember_kernel_tensor* gx, const ember_k
   return guard([&] {
     use_device(gy);
     const auto& p = *static_cast<const Conv2dParams*>(params);
-#ifdef EMBER_HAVE_CUDNN
-    if (use_cudnn() && gy->numel > 0 && x->numel > 0)
-      return cudnn_backward(gx, gw, gb, gy, x, w, p);
-#endif
-    im2col_backward(gx, gw, gb, gy, x, w, p);
+    backward(gx, gw, gb, gy, x, w, shape_2d(x, w, gy, p), "conv2d_backward");
+  });
+}
+
+ember_status conv3d(void*, const ember_kernel_tensor* out, const ember_kernel_tensor* x,
+                    const ember_kernel_tensor* w, const ember_kernel_tensor* b,
+                    const void* params) {
+  return guard([&] {
+    use_device(out);
+    const auto& p = *static_cast<const ConvParams*>(params);
+    forward(out, x, w, b, shape_3d(x, w, out, p), "conv3d");
+  });
+}
+
+ember_status conv3d_backward(void*, const ember_kernel_tensor* gx, const ember_kernel_tensor* gw,
+                             const ember_kernel_tensor* gb, const ember_kernel_tensor* gy,
+                             const ember_kernel_tensor* x, const ember_kernel_tensor* w,
+                             const void* params) {
+  return guard([&] {
+    use_device(gy);
+    const auto& p = *static_cast<const ConvParams*>(params);
+    backward(gx, gw, gb, gy, x, w, shape_3d(x, w, gy, p), "conv3d_backward");
+  });
+}
+
+// ---- unfold / fold ----
+
+// The column geometry of unfold over x (N, C, H, W): a 2-d convolution's without the weight.
+ConvShape unfold_shape(const ember_kernel_tensor* x, const ember_kernel_tensor* cols,
+                       const UnfoldParams& p, const char* op) {
+  ConvShape s{2,
+              x->sizes[0],
+              x->sizes[1],
+              0,
+              1,
+              {1, x->sizes[2], x->sizes[3]},
+              {1, p.kernel[0], p.kernel[1]},
+              {1, 1, 1},
+              {1, p.stride[0], p.stride[1]},
+              {0, p.padding[0], p.padding[1]},
+              {1, p.dilation[0], p.dilation[1]}};
+  for (int d = 1; d < 3; ++d)
+    s.out[d] = (s.in[d] + 2 * s.pad[d] - s.dil[d] * (s.k[d] - 1) - 1) / s.stride[d] + 1;
+  if (cols->sizes[0] != s.n || cols->sizes[1] != s.c * s.taps() || cols->sizes[2] != s.l())
+    fail(EMBER_ERROR_SHAPE,
+         std::string(op) + ": cuda kernel got columns that do not match the image");
+  return s;
+}
+
+ember_status im2col(void*, const ember_kernel_tensor* cols, const ember_kernel_tensor* x,
+                    const void* params) {
+  return guard([&] {
+    use_device(cols);
+    if (cols->numel == 0) return;
+    const ConvShape s = unfold_shape(x, cols, *static_cast<const UnfoldParams*>(params), "unfold");
+    dispatch_float(x->dtype, "unfold", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      vol2col<T><<<blocks_for(cols->numel), kThreads, 0, stream()>>>(data<const T>(x),
+                                                                     data<T>(cols), s, s.n);
+      EC_LAUNCHED("unfold");
+    });
+  });
+}
+
+ember_status col2im(void*, const ember_kernel_tensor* x, const ember_kernel_tensor* cols,
+                    const void* params) {
+  return guard([&] {
+    use_device(x);
+    if (x->numel == 0) return;
+    const ConvShape s = unfold_shape(x, cols, *static_cast<const UnfoldParams*>(params), "fold");
+    dispatch_float(x->dtype, "fold", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      col2vol<T><<<blocks_for(x->numel), kThreads, 0, stream()>>>(data<const T>(cols), data<T>(x),
+                                                                  s, s.n);
+      EC_LAUNCHED("fold");
+    });
   });
 }
 
@@ -548,6 +754,10 @@ ember_status max_pool2d_backward(void*, const ember_kernel_tensor* gx,
 ember_status register_conv(const ember_plugin_host* host) {
   ember_status s = register_kernel(host, "conv2d", conv2d);
   if (s == EMBER_OK) s = register_kernel(host, "conv2d_backward", conv2d_backward);
+  if (s == EMBER_OK) s = register_kernel(host, "conv3d", conv3d);
+  if (s == EMBER_OK) s = register_kernel(host, "conv3d_backward", conv3d_backward);
+  if (s == EMBER_OK) s = register_kernel(host, "im2col", im2col);
+  if (s == EMBER_OK) s = register_kernel(host, "col2im", col2im);
   if (s == EMBER_OK) s = register_kernel(host, "max_pool2d", max_pool2d);
   if (s == EMBER_OK) s = register_kernel(host, "max_pool2d_backward", max_pool2d_backward);
   return s;

@@ -2,6 +2,7 @@
 // threshold (relu and its backward).
 #include "core/nn_dispatch.h"
 #include "map.cuh"
+#include "multi_tensor.cuh"
 
 namespace ember_cuda {
 
@@ -65,6 +66,22 @@ ember_status fill(void*, const ember_kernel_tensor* t, ember_scalar value) {
     dispatch(t->dtype, "fill", [&](auto tag) {
       using T = typename decltype(tag)::type;
       map0<T>(t, Constant<T>{scalar_as<T>(value)});
+    });
+  });
+}
+
+template <class T>
+struct FillListOp {
+  T v;
+  __device__ void operator()(T* const* ptr, int64_t i) const { ptr[0][i] = v; }
+};
+
+// Zeroing many gradients at once (foreach_zero_): one launch per run of one dtype.
+ember_status fill_multi(void*, ember_kernel_tensors ts, ember_scalar value) {
+  return guard([&] {
+    for_each_run(ts, "fill_multi", [&](int64_t first, int64_t count, auto tag) {
+      using T = typename decltype(tag)::type;
+      launch_list(tensor_list<T, 1>(first, count, {&ts}), FillListOp<T>{scalar_as<T>(value)});
     });
   });
 }
@@ -268,6 +285,7 @@ ember_status threshold(void*, const ember_kernel_tensor* out, const ember_kernel
 ember_status register_elementwise(const ember_plugin_host* host) {
   ember_status s = EMBER_OK;
   if (s == EMBER_OK) s = register_kernel(host, "fill", fill);
+  if (s == EMBER_OK) s = register_kernel(host, "fill_multi", fill_multi);
   if (s == EMBER_OK) s = register_kernel(host, "copy", copy);
   if (s == EMBER_OK) s = register_kernel(host, "binary", binary);
   if (s == EMBER_OK) s = register_kernel(host, "binary_scalar", binary_scalar);

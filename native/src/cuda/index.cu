@@ -2,16 +2,19 @@
 // pad, ...), tril/triu, index_add (index_add/copy/fill, index_put_), gather, scatter with its
 // reductions, masked_fill, masked_select, masked_scatter and nonzero.
 //
-// Index tables that the engine checked on the host arrive as host arrays and are copied to the
-// device. gather and scatter read their index tensor on the device: a bad index goes to the
-// device's error word (device_error.cuh) and its element is skipped, so the op fails at the next
-// synchronising call. Results equal the CPU's: assignments where several writes meet keep the
+// Index tables that the engine checked on the host arrive as host arrays. Those made of a few
+// runs (flip, roll, pad, repeat_interleave, and their backward through index_add) travel by value
+// in the kernel's parameters, so no copy is queued and they record into CUDA graphs; others are
+// copied to the device. gather and scatter read their index tensor on the device: a bad index goes
+// to the device's error word (device_error.cuh) and its element is skipped, so the op fails at the
+// next synchronising call. Results equal the CPU's: assignments where several writes meet keep the
 // last one in row-major order as the CPU does; only the order of floating additions (atomics)
 // may differ. masked_select, nonzero and masked_scatter count per chunk, read the counts back
 // (the result's size must be known on the host anyway) and then write at the scanned offsets.
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <vector>
 
@@ -72,12 +75,117 @@ Layout outside(const ember_kernel_tensor* shape, const ember_kernel_tensor* t, i
 // read back, which a graph cannot do either).
 const int64_t* upload(Scratch& s, const int64_t* host, int64_t n) {
   if (n == 0) return nullptr;
-  refuse_while_capturing(stream(), "indexing with indices from the host");
+  refuse_while_capturing(stream(),
+                         "indexing with an irregular index table from the host (index_select, "
+                         "take, embedding or index_add with arbitrary indices)");
   // From pageable memory the copy returns once the bytes are staged, so host may go after it.
   EC_CUDA(cudaMemcpyAsync(s.as<void>(), host, static_cast<size_t>(n) * sizeof(int64_t),
                           cudaMemcpyHostToDevice, stream()));
   return s.as<const int64_t>();
 }
+
+// ---- index tables by value ----
+
+// Positions [begin, end) of a table whose entries are base + step * ((c - begin) / div), step in
+// {-1, 0, 1}: a flip is one run, a roll two, a pad three (the constant's run has base -1), a
+// repeat_interleave by a constant one run with div = the repeat count.
+struct Run {
+  int64_t begin, end, base;
+  int32_t step, div;
+};
+
+// Capacity of the run pool a launch carries: 48 runs are 1.5 KB of the 4 KB of kernel parameters.
+constexpr int kMaxRuns = 48;
+struct RunPool {
+  int32_t count;
+  Run runs[kMaxRuns];
+};
+
+// How one table reaches the kernel: the identity, runs of the pool, or an uploaded array.
+enum class MapKind : int32_t { Identity, Runs, Uploaded };
+struct IndexMap {
+  MapKind kind;
+  int32_t runs;   // Runs: how many, from pool.runs[start]
+  int64_t start;  // Runs: the first run; Uploaded: the offset in the uploaded array
+};
+
+__device__ __forceinline__ int64_t map_index(const RunPool& pool, const int64_t* uploaded,
+                                             const IndexMap& m, int64_t c) {
+  if (m.kind == MapKind::Identity) return c;
+  if (m.kind == MapKind::Uploaded) return uploaded[m.start + c];
+  int64_t r = m.start;
+  while (c >= pool.runs[r].end && r + 1 < m.start + m.runs) ++r;
+  const Run& run = pool.runs[r];
+  return run.base + run.step * ((c - run.begin) / run.div);
+}
+
+// The runs of v[0, n) appended to pool; false, with pool unchanged, when they do not fit.
+bool add_runs(RunPool& pool, const int64_t* v, int64_t n, IndexMap& m) {
+  const int32_t first = pool.count;
+  auto push = [&](int64_t begin, int64_t end, int64_t base, int32_t step, int32_t div) {
+    if (pool.count == kMaxRuns) return false;
+    pool.runs[pool.count++] = Run{begin, end, base, step, div};
+    return true;
+  };
+  // One run of equal blocks (repeat_interleave): v[c] = v[0] + step * (c / div).
+  int64_t block = 1;
+  while (block < n && v[block] == v[0]) ++block;
+  if (block > 1 && block < n && v[0] >= 0 && block <= std::numeric_limits<int32_t>::max() &&
+      std::abs(v[block] - v[0]) == 1) {
+    const int64_t step = v[block] - v[0];
+    bool fits = true;
+    for (int64_t c = 0; c < n && fits; ++c) fits = v[c] == v[0] + step * (c / block);
+    if (fits) {
+      m = {MapKind::Runs, 1, first};
+      return push(0, n, v[0], static_cast<int32_t>(step), static_cast<int32_t>(block));
+    }
+  }
+  // Otherwise the longest runs of step -1, 0 or 1 (any negative entry is the fill, base -1).
+  for (int64_t c = 0; c < n;) {
+    int64_t e = c + 1;
+    int32_t step = 0;
+    if (v[c] < 0) {
+      while (e < n && v[e] < 0) ++e;
+    } else if (e < n && v[e] >= 0 && std::abs(v[e] - v[c]) <= 1) {
+      step = static_cast<int32_t>(v[e] - v[c]);
+      while (e < n && v[e] >= 0 && v[e] - v[e - 1] == step) ++e;
+    }
+    if (!push(c, e, v[c] < 0 ? -1 : v[c], step, 1)) {
+      pool.count = first;
+      return false;
+    }
+    c = e;
+  }
+  m = {MapKind::Runs, pool.count - first, first};
+  return true;
+}
+
+// Maps for several tables: runs while the pool has room, the rest uploaded together.
+class TableMaps {
+ public:
+  explicit TableMaps(int32_t device) : device_(device) {}
+  IndexMap add(const int64_t* v, int64_t n) {
+    IndexMap m{MapKind::Identity, 0, 0};
+    if (add_runs(pool_, v, n, m)) return m;
+    m = {MapKind::Uploaded, 0, static_cast<int64_t>(rest_.size())};
+    rest_.insert(rest_.end(), v, v + n);
+    return m;
+  }
+  // The pool, and the uploaded tables (nullptr when every table went by value).
+  const RunPool& pool() const { return pool_; }
+  const int64_t* uploaded() {
+    if (rest_.empty()) return nullptr;
+    scratch_ =
+        std::make_unique<Scratch>(device_, static_cast<int64_t>(rest_.size() * sizeof(int64_t)));
+    return upload(*scratch_, rest_.data(), static_cast<int64_t>(rest_.size()));
+  }
+
+ private:
+  int32_t device_;
+  RunPool pool_{};
+  std::vector<int64_t> rest_;
+  std::unique_ptr<Scratch> scratch_;
+};
 
 // Elements moved as raw words of the dtype's size, so one instantiation serves several dtypes.
 template <class F>
@@ -101,12 +209,12 @@ struct Tables {
   int32_t ndim;
   int64_t sizes[kMaxDims];    // out's sizes
   int64_t strides[kMaxDims];  // in's strides
-  int64_t start[kMaxDims];    // where dim d's table starts in the uploaded tables; -1: identity
+  IndexMap maps[kMaxDims];    // out's index along d -> in's
 };
 
 template <class W>
-__global__ void gather_dims_kernel(W* out, const W* in, Tables t, const int64_t* tables, int64_t n,
-                                   W fill) {
+__global__ void gather_dims_kernel(W* out, const W* in, Tables t, RunPool pool,
+                                   const int64_t* uploaded, int64_t n, W fill) {
   for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n;
        i += int64_t{gridDim.x} * blockDim.x) {
     int64_t rem = i, off = 0;
@@ -114,7 +222,7 @@ __global__ void gather_dims_kernel(W* out, const W* in, Tables t, const int64_t*
     for (int32_t d = t.ndim - 1; d >= 0; --d) {
       const int64_t c = rem % t.sizes[d];
       rem /= t.sizes[d];
-      const int64_t j = t.start[d] < 0 ? c : tables[t.start[d] + c];
+      const int64_t j = map_index(pool, uploaded, t.maps[d], c);
       if (j < 0)
         none = true;
       else
@@ -132,17 +240,15 @@ ember_status gather_dims(void*, const ember_kernel_tensor* out, const ember_kern
     use_device(out);
     Tables t{};
     t.ndim = out->ndim;
-    std::vector<int64_t> all;
+    TableMaps maps(out->device_index);
     for (int32_t d = 0; d < out->ndim; ++d) {
       t.sizes[d] = out->sizes[d];
       t.strides[d] = in->strides[d];
       const bool has = d < tables.size && tables.data[d].size > 0;
-      t.start[d] = has ? static_cast<int64_t>(all.size()) : -1;
-      if (has)
-        all.insert(all.end(), tables.data[d].data, tables.data[d].data + tables.data[d].size);
+      t.maps[d] = has ? maps.add(tables.data[d].data, tables.data[d].size)
+                      : IndexMap{MapKind::Identity, 0, 0};
     }
-    Scratch dev(out->device_index, static_cast<int64_t>(all.size() * sizeof(int64_t)));
-    const int64_t* dt = upload(dev, all.data(), static_cast<int64_t>(all.size()));
+    const int64_t* uploaded = maps.uploaded();
     dispatch_word(out->dtype, "gather_dims", [&](auto word, auto tag) {
       using W = typename decltype(word)::type;
       using T = typename decltype(tag)::type;
@@ -150,7 +256,7 @@ ember_status gather_dims(void*, const ember_kernel_tensor* out, const ember_kern
       W w;
       std::memcpy(&w, &v, sizeof w);
       gather_dims_kernel<W><<<blocks_for(out->numel), kThreads, 0, stream()>>>(
-          data<W>(out), data<const W>(in), t, dt, out->numel, w);
+          data<W>(out), data<const W>(in), t, maps.pool(), uploaded, out->numel, w);
       EC_LAUNCHED("gather_dims");
     });
   });
@@ -197,17 +303,22 @@ struct OrScaled {
   __device__ bool operator()(bool cur) const { return cur || v; }
 };
 
+// The dst and source-row tables of index_add.
+struct IndexAddMaps {
+  IndexMap dst, src;
+};
+
 // self.select(dim, dst[i])[p] (+)= src.select(dim, src_index[i])[p] * alpha, one thread per (i, p).
 template <class T>
 __global__ void index_add_kernel(T* self, const T* src, Layout ls, Layout lr, int64_t positions,
-                                 int64_t n, const int64_t* dst, const int64_t* src_index,
-                                 int64_t ss, int64_t rs, acc_t<T> alpha, bool unit,
-                                 bool accumulate) {
+                                 int64_t n, IndexAddMaps maps, RunPool pool,
+                                 const int64_t* uploaded, int64_t ss, int64_t rs, acc_t<T> alpha,
+                                 bool unit, bool accumulate) {
   for (int64_t e = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; e < n * positions;
        e += int64_t{gridDim.x} * blockDim.x) {
     const int64_t i = e / positions, p = e % positions;
-    const int64_t j = src_index ? src_index[i] : i;
-    T* out = self + offset_of(ls, p) + dst[i] * ss;
+    const int64_t j = map_index(pool, uploaded, maps.src, i);
+    T* out = self + offset_of(ls, p) + map_index(pool, uploaded, maps.dst, i) * ss;
     const T v = src[offset_of(lr, p) + j * rs];
     if (!accumulate) {
       *out = v;
@@ -254,10 +365,10 @@ ember_status index_add(void*, const ember_kernel_tensor* self, int64_t dim, embe
         accumulate ? dst : ember_int64_span{d.data(), static_cast<int64_t>(d.size())};
     const ember_int64_span srcs =
         accumulate ? src_index : ember_int64_span{s.data(), static_cast<int64_t>(s.size())};
-    Scratch dd(self->device_index, dsts.size * int64_t{sizeof(int64_t)});
-    Scratch sd(self->device_index, srcs.size * int64_t{sizeof(int64_t)});
-    const int64_t* pd = upload(dd, dsts.data, dsts.size);
-    const int64_t* ps = upload(sd, srcs.data, srcs.size);
+    TableMaps tables(self->device_index);
+    IndexAddMaps maps{tables.add(dsts.data, dsts.size), IndexMap{MapKind::Identity, 0, 0}};
+    if (srcs.size > 0) maps.src = tables.add(srcs.data, srcs.size);
+    const int64_t* uploaded = tables.uploaded();
     const Layout ls = outside(self, self, dim), lr = outside(self, src, dim);
     const int64_t ss = self->ndim == 0 ? 0 : self->strides[dim];
     const int64_t rs = src->ndim == 0 ? 0 : src->strides[dim];
@@ -266,8 +377,8 @@ ember_status index_add(void*, const ember_kernel_tensor* self, int64_t dim, embe
       using T = typename decltype(tag)::type;
       const acc_t<T> a = scalar_as<acc_t<T>>(alpha);
       index_add_kernel<T><<<blocks_for(dsts.size * positions), kThreads, 0, stream()>>>(
-          data<T>(self), data<const T>(src), ls, lr, positions, dsts.size, pd, ps, ss, rs, a, unit,
-          accumulate != 0);
+          data<T>(self), data<const T>(src), ls, lr, positions, dsts.size, maps, tables.pool(),
+          uploaded, ss, rs, a, unit, accumulate != 0);
       EC_LAUNCHED("index_add");
     });
   });
@@ -434,6 +545,15 @@ __global__ void scatter_reset(Layout l, T* self, const unsigned long long* count
   }
 }
 
+// v < 0, without comparing an unsigned type with zero.
+template <class A>
+__device__ bool negative(A v) {
+  if constexpr (std::is_signed_v<A>)
+    return v < A(0);
+  else
+    return false;
+}
+
 // Mean: the sum over the values received (and self's own when include_self); integers round
 // toward negative infinity as PyTorch's do.
 template <class T>
@@ -448,7 +568,7 @@ __global__ void scatter_mean(Layout l, T* self, const unsigned long long* count,
     if constexpr (std::is_integral_v<A>) {
       const A q = static_cast<A>(s / c);
       const bool inexact = static_cast<A>(q * c) != s;
-      self[off] = static_cast<T>(inexact && s < 0 ? q - 1 : q);
+      self[off] = static_cast<T>(inexact && negative(s) ? q - 1 : q);
     } else {
       self[off] = static_cast<T>(s / c);
     }

@@ -1,5 +1,6 @@
 // nn kernels: softmax / log_softmax and their backward, nll_loss and its backward, and the fused
-// SGD and Adam updates (one elementwise pass per parameter, as torch.optim computes them).
+// SGD and Adam updates (one elementwise pass per parameter, as torch.optim computes them), also
+// over many parameters per launch.
 #include <cfloat>
 #include <cmath>
 
@@ -7,6 +8,7 @@
 #include "core/nn_dispatch.h"
 #include "device_error.cuh"
 #include "map.cuh"
+#include "multi_tensor.cuh"
 
 namespace ember_cuda {
 
@@ -286,23 +288,28 @@ ember_status nll_loss_backward(void*, const ember_kernel_tensor* grad_x,
   });
 }
 
+// torch.optim.SGD's sequence of tensor ops for element i.
+template <class T>
+__device__ inline void sgd_update(T* p, const T* g, T* buf, int64_t i, const SgdOptions& o) {
+  using A = acc_t<T>;
+  A d = o.maximize ? -to_acc(g[i]) : to_acc(g[i]);
+  const A pv = to_acc(p[i]);
+  if (o.weight_decay != 0) d += static_cast<A>(o.weight_decay) * pv;
+  if (o.momentum != 0) {
+    const A b = o.first_step ? d
+                             : to_acc(buf[i]) * static_cast<A>(o.momentum) +
+                                   static_cast<A>(1 - o.dampening) * d;
+    buf[i] = static_cast<T>(b);
+    d = o.nesterov ? d + static_cast<A>(o.momentum) * b : b;
+  }
+  p[i] = static_cast<T>(pv + -static_cast<A>(o.lr) * d);
+}
+
 template <class T>
 __global__ void sgd_kernel(T* p, const T* g, T* buf, int64_t n, SgdOptions o) {
-  using A = acc_t<T>;
   for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n;
-       i += int64_t{gridDim.x} * blockDim.x) {
-    A d = o.maximize ? -to_acc(g[i]) : to_acc(g[i]);
-    const A pv = to_acc(p[i]);
-    if (o.weight_decay != 0) d += static_cast<A>(o.weight_decay) * pv;
-    if (o.momentum != 0) {
-      const A b = o.first_step ? d
-                               : to_acc(buf[i]) * static_cast<A>(o.momentum) +
-                                     static_cast<A>(1 - o.dampening) * d;
-      buf[i] = static_cast<T>(b);
-      d = o.nesterov ? d + static_cast<A>(o.momentum) * b : b;
-    }
-    p[i] = static_cast<T>(pv + -static_cast<A>(o.lr) * d);
-  }
+       i += int64_t{gridDim.x} * blockDim.x)
+    sgd_update(p, g, buf, i, o);
 }
 
 ember_status sgd_step(void*, const ember_kernel_tensor* param, const ember_kernel_tensor* grad,
@@ -326,29 +333,51 @@ struct AdamArgs {
   bool decoupled, amsgrad, maximize;
 };
 
-// torch.optim.Adam's sequence of tensor ops, per element.
+// torch.optim.Adam's sequence of tensor ops for element i.
+template <class T>
+__device__ inline void adam_update(T* p, const T* g, T* m, T* v, T* vmax, int64_t i,
+                                   const AdamArgs<T>& k) {
+  using A = acc_t<T>;
+  A gv = k.maximize ? -to_acc(g[i]) : to_acc(g[i]);
+  A pv = to_acc(p[i]);
+  if (k.decoupled)
+    pv = pv * k.decay;
+  else if (k.wd != 0)
+    gv = gv + k.wd * pv;
+  const A mv = to_acc(m[i]) * k.beta1 + k.beta1c * gv;
+  A vv = to_acc(v[i]) * k.beta2 + k.beta2c * (gv * gv);
+  m[i] = static_cast<T>(mv);
+  v[i] = static_cast<T>(vv);
+  if (k.amsgrad) {
+    vv = max(to_acc(vmax[i]), vv);
+    vmax[i] = static_cast<T>(vv);
+  }
+  const A denom = sqrt(vv) / k.bc2_sqrt + k.eps;
+  p[i] = static_cast<T>(pv + k.neg_step_size * (mv / denom));
+}
+
 template <class T>
 __global__ void adam_kernel(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, AdamArgs<T> k) {
-  using A = acc_t<T>;
   for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n;
-       i += int64_t{gridDim.x} * blockDim.x) {
-    A gv = k.maximize ? -to_acc(g[i]) : to_acc(g[i]);
-    A pv = to_acc(p[i]);
-    if (k.decoupled)
-      pv = pv * k.decay;
-    else if (k.wd != 0)
-      gv = gv + k.wd * pv;
-    const A mv = to_acc(m[i]) * k.beta1 + k.beta1c * gv;
-    A vv = to_acc(v[i]) * k.beta2 + k.beta2c * (gv * gv);
-    m[i] = static_cast<T>(mv);
-    v[i] = static_cast<T>(vv);
-    if (k.amsgrad) {
-      vv = max(to_acc(vmax[i]), vv);
-      vmax[i] = static_cast<T>(vv);
-    }
-    const A denom = sqrt(vv) / k.bc2_sqrt + k.eps;
-    p[i] = static_cast<T>(pv + k.neg_step_size * (mv / denom));
-  }
+       i += int64_t{gridDim.x} * blockDim.x)
+    adam_update(p, g, m, v, vmax, i, k);
+}
+
+template <class T>
+AdamArgs<T> adam_args(const AdamOptions& o, const AdamScalars& s) {
+  using A = acc_t<T>;
+  return {static_cast<A>(o.beta1),
+          static_cast<A>(1 - o.beta1),
+          static_cast<A>(o.beta2),
+          static_cast<A>(1 - o.beta2),
+          static_cast<A>(o.weight_decay),
+          static_cast<A>(1 - o.lr * o.weight_decay),
+          static_cast<A>(-s.step_size),
+          static_cast<A>(s.bias_correction2_sqrt),
+          static_cast<A>(o.eps),
+          o.decoupled_weight_decay,
+          o.amsgrad,
+          o.maximize};
 }
 
 ember_status adam_step(void*, const ember_kernel_tensor* param, const ember_kernel_tensor* grad,
@@ -362,23 +391,55 @@ ember_status adam_step(void*, const ember_kernel_tensor* param, const ember_kern
     if (param->numel == 0) return;
     dispatch_float(param->dtype, "adam_step", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      using A = acc_t<T>;
-      const AdamArgs<T> k{static_cast<A>(o.beta1),
-                          static_cast<A>(1 - o.beta1),
-                          static_cast<A>(o.beta2),
-                          static_cast<A>(1 - o.beta2),
-                          static_cast<A>(o.weight_decay),
-                          static_cast<A>(1 - o.lr * o.weight_decay),
-                          static_cast<A>(-s.step_size),
-                          static_cast<A>(s.bias_correction2_sqrt),
-                          static_cast<A>(o.eps),
-                          o.decoupled_weight_decay,
-                          o.amsgrad,
-                          o.maximize};
+      const AdamArgs<T> k = adam_args<T>(o, s);
       adam_kernel<T><<<blocks_for(param->numel), kThreads, 0, stream()>>>(
           data<T>(param), data<const T>(grad), data<T>(exp_avg), data<T>(exp_avg_sq),
           max_exp_avg_sq ? data<T>(max_exp_avg_sq) : nullptr, param->numel, k);
       EC_LAUNCHED("adam_step");
+    });
+  });
+}
+
+template <class T>
+struct SgdListOp {
+  SgdOptions o;
+  __device__ void operator()(T* const* ptr, int64_t i) const {
+    sgd_update(ptr[0], ptr[1], ptr[2], i, o);
+  }
+};
+
+template <class T>
+struct AdamListOp {
+  AdamArgs<T> k;
+  __device__ void operator()(T* const* ptr, int64_t i) const {
+    adam_update(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], i, k);
+  }
+};
+
+// The multi-tensor steps: one launch per run of up to kListMax parameters of one dtype.
+ember_status sgd_multi_step(void*, ember_kernel_tensors params, ember_kernel_tensors grads,
+                            ember_kernel_tensors bufs, const void* options) {
+  return guard([&] {
+    const auto& o = *static_cast<const SgdOptions*>(options);
+    for_each_run(params, "sgd_multi_step", [&](int64_t first, int64_t count, auto tag) {
+      using T = typename decltype(tag)::type;
+      launch_list(tensor_list<T, 3>(first, count, {&params, &grads, &bufs}), SgdListOp<T>{o});
+    });
+  });
+}
+
+ember_status adam_multi_step(void*, ember_kernel_tensors params, ember_kernel_tensors grads,
+                             ember_kernel_tensors exp_avgs, ember_kernel_tensors exp_avg_sqs,
+                             ember_kernel_tensors max_exp_avg_sqs, const void* options,
+                             const void* scalars) {
+  return guard([&] {
+    const auto& o = *static_cast<const AdamOptions*>(options);
+    const auto& s = *static_cast<const AdamScalars*>(scalars);
+    for_each_run(params, "adam_multi_step", [&](int64_t first, int64_t count, auto tag) {
+      using T = typename decltype(tag)::type;
+      launch_list(tensor_list<T, 5>(first, count,
+                                    {&params, &grads, &exp_avgs, &exp_avg_sqs, &max_exp_avg_sqs}),
+                  AdamListOp<T>{adam_args<T>(o, s)});
     });
   });
 }
@@ -392,6 +453,8 @@ ember_status register_nn(const ember_plugin_host* host) {
   if (s == EMBER_OK) s = register_kernel(host, "nll_loss_backward", nll_loss_backward);
   if (s == EMBER_OK) s = register_kernel(host, "sgd_step", sgd_step);
   if (s == EMBER_OK) s = register_kernel(host, "adam_step", adam_step);
+  if (s == EMBER_OK) s = register_kernel(host, "sgd_multi_step", sgd_multi_step);
+  if (s == EMBER_OK) s = register_kernel(host, "adam_multi_step", adam_multi_step);
   return s;
 }
 

@@ -7,39 +7,13 @@
 #include "core/dispatch.h"
 #include "core/nn_dispatch.h"
 #include "map.cuh"
+#include "philox.cuh"
 
 namespace ember_cuda {
 
 namespace {
 
 using ember::RandomOp;
-
-struct Words {
-  uint32_t v[4];
-};
-
-// Random123's philox4x32 with counter {lo, hi, 0, 0} and key {seed lo, seed hi}, as
-// ember::philox4x32 computes it.
-__device__ inline Words philox(uint64_t seed, uint64_t counter) {
-  uint32_t c0 = static_cast<uint32_t>(counter), c1 = static_cast<uint32_t>(counter >> 32), c2 = 0,
-           c3 = 0;
-  uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
-#pragma unroll
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      k0 += 0x9E3779B9u;
-      k1 += 0xBB67AE85u;
-    }
-    const uint32_t lo0 = 0xD2511F53u * c0, hi0 = __umulhi(0xD2511F53u, c0);
-    const uint32_t lo1 = 0xCD9E8D57u * c2, hi1 = __umulhi(0xCD9E8D57u, c2);
-    const uint32_t n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
-    c0 = n0;
-    c1 = lo1;
-    c2 = n2;
-    c3 = lo0;
-  }
-  return {{c0, c1, c2, c3}};
-}
 
 __device__ inline double uniform53(uint32_t hi, uint32_t lo) {
   return static_cast<double>(((static_cast<uint64_t>(hi) << 32) | lo) >> 11) * 0x1p-53;
@@ -83,7 +57,7 @@ __global__ void draw_kernel(T* out, int64_t n, uint64_t seed, uint64_t base, Fil
   const int64_t counters = (n + kPer - 1) / kPer;
   for (int64_t c = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; c < counters;
        c += int64_t{gridDim.x} * blockDim.x) {
-    const Words r = philox(seed, base + static_cast<uint64_t>(c));
+    const PhiloxWords r = philox4x32(seed, base + static_cast<uint64_t>(c));
     T values[kPer];
     fill(values, r);
     const int64_t k0 = c * kPer;
@@ -112,7 +86,7 @@ constexpr int per_counter() {
 // lambdas that dispatch on the dtype.
 template <class T>
 struct RandFill {
-  __device__ void operator()(T* v, const Words& r) const {
+  __device__ void operator()(T* v, const PhiloxWords& r) const {
     if constexpr (std::is_same_v<T, double>) {
       v[0] = uniform53(r.v[0], r.v[1]);
       v[1] = uniform53(r.v[2], r.v[3]);
@@ -125,7 +99,7 @@ struct RandFill {
 
 template <class T>
 struct RandnFill {
-  __device__ void operator()(T* v, const Words& r) const {
+  __device__ void operator()(T* v, const PhiloxWords& r) const {
     if constexpr (std::is_same_v<T, double>) {
       box_muller(1.0 - uniform53(r.v[0], r.v[1]), uniform53(r.v[2], r.v[3]), v[0], v[1]);
     } else {
@@ -166,7 +140,7 @@ ember_status randn(void*, const ember_kernel_tensor* out, uint64_t seed, uint64_
 template <class T, class Map>
 struct UniformFill {
   Map map;
-  __device__ void operator()(T* v, const Words& r) const {
+  __device__ void operator()(T* v, const PhiloxWords& r) const {
     if constexpr (std::is_same_v<T, double>) {
       v[0] = map(uniform53(r.v[0], r.v[1]), uniform53(r.v[2], r.v[3]), 0);
       v[1] = map(uniform53(r.v[2], r.v[3]), uniform53(r.v[0], r.v[1]), 1);
@@ -219,7 +193,7 @@ template <class T>
 struct RandIntFill {
   int64_t low;
   uint64_t range;
-  __device__ void operator()(T* v, const Words& r) const {
+  __device__ void operator()(T* v, const PhiloxWords& r) const {
     const uint64_t w0 = (static_cast<uint64_t>(r.v[0]) << 32) | r.v[1];
     const uint64_t w1 = (static_cast<uint64_t>(r.v[2]) << 32) | r.v[3];
     v[0] = from_int64<T>(static_cast<int64_t>(static_cast<uint64_t>(low) + w0 % range));
@@ -231,7 +205,7 @@ struct RandIntFill {
 template <class T>
 struct BernoulliFill {
   double threshold;
-  __device__ void operator()(T* v, const Words& r) const {
+  __device__ void operator()(T* v, const PhiloxWords& r) const {
 #pragma unroll
     for (int j = 0; j < 4; ++j) v[j] = from_int64<T>(static_cast<double>(r.v[j]) < threshold);
   }
@@ -281,7 +255,7 @@ __global__ void dropout_kernel(T* mask, T* out, const T* x, int64_t n, uint32_t 
   const int64_t counters = (n + 3) / 4;
   for (int64_t c = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; c < counters;
        c += int64_t{gridDim.x} * blockDim.x) {
-    const Words r = philox(seed, base + static_cast<uint64_t>(c));
+    const PhiloxWords r = philox4x32(seed, base + static_cast<uint64_t>(c));
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
       const int64_t k = 4 * c + j;

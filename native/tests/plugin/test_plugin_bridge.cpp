@@ -10,6 +10,7 @@
 
 #include "core/backend.h"
 #include "core/error.h"
+#include "core/nn_ops.h"
 #include "core/ops.h"
 #include "core/ops_index.h"
 #include "core/ops_shape.h"
@@ -30,6 +31,7 @@ struct Seen {
   int32_t accumulate = -1;
   std::string op;
   int64_t dim = -1;
+  std::vector<int64_t> list_sizes;  // the sizes of sgd_multi_step's lists
 };
 Seen seen;
 
@@ -104,6 +106,17 @@ ember_status fake_nonzero(void*, const ember_kernel_tensor*, ember_kernel_output
                                                                     : EMBER_OK;
 }
 
+// p -= lr * g for every tensor of the list (contiguous float32), as SGD without momentum.
+ember_status fake_sgd_multi(void*, ember_kernel_tensors params, ember_kernel_tensors grads,
+                            ember_kernel_tensors bufs, const void* options) {
+  seen.list_sizes = {params.size, grads.size, bufs.size};
+  const double lr = static_cast<const ops::SgdOptions*>(options)->lr;
+  for (int64_t t = 0; t < params.size; ++t)
+    for (int64_t i = 0; i < params.data[t].numel; ++i)
+      f32(&params.data[t])[i] -= static_cast<float>(lr) * f32(&grads.data[t])[i];
+  return EMBER_OK;
+}
+
 template <class... A>
 void install(const char* family, ember_status (*fn)(void*, A...)) {
   register_plugin_kernel(EMBER_DEVICE_HIP, family, ember_plugin::signature_of(fn).c_str(),
@@ -117,6 +130,7 @@ void setup() {
   install("gather", fake_gather);
   install("masked_select", fake_masked_select);
   install("nonzero", fake_nonzero);
+  install("sgd_multi_step", fake_sgd_multi);
   seen = Seen{};
 }
 
@@ -150,7 +164,8 @@ TEST(PluginBridge, SignaturesOfTheNewCodes) {
   EXPECT_EQ(ember_plugin::signature_of(fake_gather), "cttlt");
   EXPECT_EQ(ember_plugin::signature_of(fake_masked_select), "tto");
   EXPECT_EQ(ember_plugin::signature_of(fake_nonzero), "to");
-  EXPECT_EQ(std::string(EMBER_KERNEL_ARG_CODES), "tsiludfpacvo");
+  EXPECT_EQ(ember_plugin::signature_of(fake_sgd_multi), "TTTp");
+  EXPECT_EQ(std::string(EMBER_KERNEL_ARG_CODES), "tsiludfpacvTo");
 }
 
 TEST(PluginBridge, RefusesAStaleSignatureOfASpanFamily) {
@@ -167,18 +182,24 @@ TEST(PluginBridge, RefusesAStaleSignatureOfASpanFamily) {
 TEST(PluginBridge, IndexTablesArriveAsSpans) {
   setup();
   const Tensor x = counting(4, 3);
-  const Tensor out =
-      ops::index_select(ops::to_device(x, kHip), 0, ops::to_device(int64s({3}, {2, 0, 3}), kHip));
+  // Advanced indexing wraps negative indices on the host and sends one table per dim.
+  const Tensor rows[] = {ops::to_device(int64s({3}, {2, -4, 3}), kHip)};
+  const Tensor out = ops::index(ops::to_device(x, kHip), rows);
   ASSERT_EQ(seen.tables.size(), 2u);
   EXPECT_EQ(seen.tables[0], (std::vector<int64_t>{2, 0, 3}));
   EXPECT_TRUE(seen.tables[1].empty());
   EXPECT_EQ(out->device(), kHip);
   EXPECT_EQ(host_floats(out), (std::vector<float>{6, 7, 8, 0, 1, 2, 9, 10, 11}));
 
-  // take wraps negative indices on the host before the kernel sees them.
-  ops::take(ops::to_device(x, kHip), ops::to_device(int64s({2}, {-1, 5}), kHip));
-  ASSERT_EQ(seen.tables.size(), 1u);
-  EXPECT_EQ(seen.tables[0], (std::vector<int64_t>{11, 5}));
+  // On a device with a gather kernel, index_select gathers with the index there (stride 0 along
+  // the other dims) under its own name: no table.
+  seen = Seen{};
+  const Tensor cols =
+      ops::index_select(ops::to_device(x, kHip), 1, ops::to_device(int64s({2}, {2, 0}), kHip));
+  EXPECT_TRUE(seen.tables.empty());
+  EXPECT_EQ(seen.op, "index_select");
+  EXPECT_EQ(seen.dim, 1);
+  EXPECT_EQ(host_floats(cols), (std::vector<float>{2, 0, 5, 3, 8, 6, 11, 9}));
 }
 
 TEST(PluginBridge, IndexAddGetsDestinationsAlphaAndMode) {
@@ -243,6 +264,25 @@ TEST(PluginBridge, ResultAllocationFailuresAndMissingResults) {
               std::string::npos)
         << e.what();
   }
+}
+
+TEST(PluginBridge, AMultiTensorStepGetsEveryParameterInOneCall) {
+  setup();
+  const Tensor p[] = {ops::to_device(floats({2}, {1, 2}), kHip),
+                      ops::to_device(floats({3}, {3, 4, 5}), kHip),
+                      ops::to_device(floats({1}, {6}), kHip)};
+  const Tensor g[] = {ops::to_device(floats({2}, {10, 20}), kHip),
+                      ops::to_device(floats({3}, {30, 40, 50}), kHip),
+                      ops::to_device(floats({1}, {60}), kHip)};
+  const int64_t before = p[1]->storage()->version();
+  ops::SgdOptions o;
+  o.lr = 0.5;
+  ops::sgd_step(p, g, {}, o);
+  EXPECT_EQ(seen.list_sizes, (std::vector<int64_t>{3, 3, 0}));
+  EXPECT_EQ(host_floats(p[0]), (std::vector<float>{-4, -8}));
+  EXPECT_EQ(host_floats(p[1]), (std::vector<float>{-12, -16, -20}));
+  EXPECT_EQ(host_floats(p[2]), (std::vector<float>{-24}));
+  EXPECT_GT(p[1]->storage()->version(), before);  // written in place: saved copies must see it
 }
 
 }  // namespace

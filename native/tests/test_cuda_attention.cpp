@@ -1,0 +1,228 @@
+// The CUDA plugin's fused scaled_dot_product_attention (forward, logsumexp and backward) against
+// the CPU backend, which computes the reference in float64 from the same (rounded) inputs: float16
+// and bfloat16 run on tensor cores, so their bounds follow those dtypes' rounding of the
+// probabilities. Skips without the plugin (see cuda_test_util.h).
+#include <cmath>
+#include <string>
+
+#include "core/attention.h"
+#include "core/generator.h"
+#include "core/nn_ops.h"
+#include "cuda_test_util.h"
+
+namespace ember {
+namespace {
+
+using namespace cuda_test;
+
+enum class Mask { None, Bool, Additive };
+
+struct Case {
+  DimVector q_batch, kv_batch;  // batch dims of q and of k / v (broadcast against each other)
+  int64_t L, S, E, Ev;
+  bool causal;
+  Mask mask;
+  double dropout;
+};
+
+std::string describe(const Case& c, DType t) {
+  return std::string(dtype_name(t)) + " L=" + std::to_string(c.L) + " S=" + std::to_string(c.S) +
+         " E=" + std::to_string(c.E) + " Ev=" + std::to_string(c.Ev) + (c.causal ? " causal" : "") +
+         (c.mask == Mask::Bool       ? " bool mask"
+          : c.mask == Mask::Additive ? " additive mask"
+                                     : "") +
+         (c.dropout > 0 ? " dropout" : "");
+}
+
+DimVector with(const DimVector& batch, int64_t a, int64_t b) {
+  DimVector d = batch;
+  d.push_back(a);
+  d.push_back(b);
+  return d;
+}
+
+// |got - want| <= tol * (1 + |want|) everywhere, NaN where want is NaN; got in any dtype/device.
+void expect_close(const Tensor& want, const Tensor& got, double tol, const std::string& what) {
+  ASSERT_EQ(want->sizes(), got->sizes()) << what;
+  const std::vector<double> a = values(want), b = values(got);
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::isnan(a[i])) {
+      ASSERT_TRUE(std::isnan(b[i])) << what << " at " << i;
+      continue;
+    }
+    ASSERT_NEAR(b[i], a[i], tol * (1 + std::abs(a[i]))) << what << " at " << i;
+  }
+}
+
+// As expect_close with the bound scaled by the largest reference value (gradients are sums over
+// a whole sequence whose rounding follows the size of the terms).
+void expect_close_sums(const Tensor& want, const Tensor& got, double tol, const std::string& what) {
+  double largest = 0;
+  for (double v : values(want)) largest = std::max(largest, std::isnan(v) ? 0 : std::abs(v));
+  expect_close(want, got, tol * (1 + largest), what);
+}
+
+struct Tolerance {
+  double out, grad;
+};
+
+Tolerance tolerance_of(DType t) {
+  switch (t) {
+    case DType::Float16:
+      return {4e-3, 1e-2};
+    case DType::BFloat16:
+      return {3e-2, 6e-2};
+    case DType::Float32:
+      return {2e-5, 1e-4};
+    default:
+      return {1e-11, 1e-10};
+  }
+}
+
+Tensor f64(const Tensor& t) { return t ? ops::to_dtype(t, DType::Float64) : Tensor(); }
+
+void run_case(const Case& c, DType t) {
+  const std::string what = describe(c, t);
+  SCOPED_TRACE(what);
+  const Tensor q = random_cpu(with(c.q_batch, c.L, c.E), t);
+  const Tensor k = random_cpu(with(c.kv_batch, c.S, c.E), t);
+  const Tensor v = random_cpu(with(c.kv_batch, c.S, c.Ev), t);
+  Tensor mask;
+  if (c.mask == Mask::Bool) {
+    // (L, S), broadcast over the batch; key 0 stays visible, so no row is fully masked.
+    mask = ops::compare_scalar(ops::CompareOp::Gt, random_cpu({c.L, c.S}, DType::Float32),
+                               Scalar::from_float(-0.6));
+    ops::fill_(ops::slice(mask, 1, 0, 1, 1), Scalar::from_int(1));
+  } else if (c.mask == Mask::Additive) {
+    // (1, L, S): per-head broadcast of the leading batch dim, in q's dtype.
+    mask = random_cpu({1, c.L, c.S}, t);
+  }
+  DimVector out_batch = c.q_batch.size() >= c.kv_batch.size() ? c.q_batch : c.kv_batch;
+  const Tensor grad_out = random_cpu(with(out_batch, c.L, c.Ev), t);
+
+  Generator g_cpu(77), g_gpu(77);
+  const ops::SdpaResult want = ops::scaled_dot_product_attention(
+      f64(q), f64(k), f64(v), c.mask == Mask::Bool ? mask : f64(mask), c.dropout, c.causal, NAN,
+      g_cpu);
+  const ops::SdpaResult got = ops::scaled_dot_product_attention(on_cuda(q), on_cuda(k), on_cuda(v),
+                                                                mask ? on_cuda(mask) : Tensor(),
+                                                                c.dropout, c.causal, NAN, g_gpu);
+  ASSERT_EQ(got.out->device(), kCuda);
+  ASSERT_EQ(got.out->dtype(), t);
+  ASSERT_EQ(got.lse->dtype(), t == DType::Float64 ? DType::Float64 : DType::Float32);
+  ASSERT_EQ(got.seed, want.seed);
+  ASSERT_EQ(got.base, want.base);
+  const Tolerance tol = tolerance_of(t);
+  expect_close(want.out, got.out, tol.out, "out");
+  expect_close(want.lse, got.lse, tol.out, "logsumexp");
+
+  const ops::SdpaGrads gw = ops::scaled_dot_product_attention_backward(
+      f64(grad_out), f64(q), f64(k), f64(v), c.mask == Mask::Bool ? mask : f64(mask), want.out,
+      want.lse, c.dropout, c.causal, NAN, want.seed, want.base);
+  const ops::SdpaGrads gg = ops::scaled_dot_product_attention_backward(
+      on_cuda(grad_out), on_cuda(q), on_cuda(k), on_cuda(v), mask ? on_cuda(mask) : Tensor(),
+      got.out, got.lse, c.dropout, c.causal, NAN, got.seed, got.base);
+  ASSERT_EQ(gg.grad_q->dtype(), t);
+  expect_close_sums(gw.grad_q, gg.grad_q, tol.grad, "grad_q");
+  expect_close_sums(gw.grad_k, gg.grad_k, tol.grad, "grad_k");
+  expect_close_sums(gw.grad_v, gg.grad_v, tol.grad, "grad_v");
+}
+
+const Case kCases[] = {
+    // Odd lengths against 64-row tiles, head dims of the common models.
+    {{2, 3}, {2, 3}, 77, 130, 64, 64, false, Mask::None, 0},
+    {{2, 3}, {2, 3}, 77, 130, 128, 128, false, Mask::None, 0},
+    {{2, 3}, {2, 3}, 130, 77, 64, 64, true, Mask::None, 0},
+    {{3}, {3}, 77, 77, 128, 128, true, Mask::None, 0},
+    // Head dims that are not multiples of 16, Ev != E, single rows and keys.
+    {{2}, {2}, 5, 7, 8, 3, false, Mask::None, 0},
+    {{1}, {1}, 1, 1, 24, 40, false, Mask::None, 0},
+    {{2}, {2}, 33, 19, 72, 40, true, Mask::None, 0},
+    // Masks broadcast over the batch; keys and values shared by every head.
+    {{2, 4}, {2, 1}, 70, 93, 64, 64, false, Mask::Bool, 0},
+    {{2, 4}, {4}, 45, 150, 32, 48, false, Mask::Additive, 0},
+    // Dropout regenerates the CPU's keep mask.
+    {{2, 2}, {2, 2}, 50, 70, 64, 64, false, Mask::None, 0.25},
+    {{2}, {2}, 66, 66, 32, 32, true, Mask::None, 0.4},
+};
+
+TEST(CudaAttention, MatchesTheCpuInEveryFloatingDtype) {
+  REQUIRE_CUDA();
+  for (DType t : kFloats) {
+    for (const Case& c : kCases) {
+      run_case(c, t);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(CudaAttention, LargeHeadDimsUseSmallerTiles) {
+  REQUIRE_CUDA();
+  // Head dims of 256 (192 in float64, whose backward tiles of 256 would not fit in shared memory)
+  // need tiles of 32 or 16 rows.
+  for (DType t : kFloats) {
+    const int64_t e = t == DType::Float64 ? 192 : 256;
+    run_case({{2}, {2}, 65, 90, e, e, false, Mask::None, 0}, t);
+    if (::testing::Test::HasFatalFailure()) return;
+    run_case({{1}, {1}, 40, 40, e, 200, true, Mask::None, 0}, t);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+TEST(CudaAttention, HeadDimsBeyondSharedMemoryAreAnErrorNamingTheOp) {
+  REQUIRE_CUDA();
+  // float64 with E = Ev = 256: the forward fits in tiles of 16 rows, the backward does not.
+  const Tensor q = on_cuda(random_cpu({1, 20, 256}, DType::Float64));
+  Generator gen(1);
+  const ops::SdpaResult r =
+      ops::scaled_dot_product_attention(q, q, q, Tensor(), 0, false, NAN, gen);
+  try {
+    ops::scaled_dot_product_attention_backward(q, q, q, q, Tensor(), r.out, r.lse, 0, false, NAN, 0,
+                                               0);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("scaled_dot_product_attention_backward"), std::string::npos) << m;
+    EXPECT_NE(m.find("float64"), std::string::npos) << m;
+    EXPECT_NE(m.find("E = 256"), std::string::npos) << m;
+  }
+}
+
+TEST(CudaAttention, FullyMaskedRowsAreNaNWithMinusInfinityLogsumexp) {
+  REQUIRE_CUDA();
+  for (DType t : kFloats) {
+    const Tensor q = random_cpu({2, 20, 16}, t), k = random_cpu({2, 30, 16}, t);
+    const Tensor v = random_cpu({2, 30, 16}, t);
+    Tensor mask = ops::full({20, 30}, Scalar::from_int(1), DType::Bool, kCpu);
+    ops::fill_(ops::select(mask, 0, 3), Scalar::from_int(0));
+    Generator gen(1);
+    const ops::SdpaResult want =
+        ops::scaled_dot_product_attention(f64(q), f64(k), f64(v), mask, 0, false, NAN, gen);
+    const ops::SdpaResult got = ops::scaled_dot_product_attention(
+        on_cuda(q), on_cuda(k), on_cuda(v), on_cuda(mask), 0, false, NAN, gen);
+    const std::vector<double> out = values(got.out), lse = values(got.lse);
+    for (int64_t b = 0; b < 2; ++b) {
+      EXPECT_TRUE(std::isnan(out[static_cast<size_t>((b * 20 + 3) * 16)])) << dtype_name(t);
+      EXPECT_EQ(lse[static_cast<size_t>(b * 20 + 3)], -INFINITY) << dtype_name(t);
+    }
+    expect_close(want.out, got.out, tolerance_of(t).out, dtype_name(t));
+  }
+}
+
+TEST(CudaAttention, MaskOfAnotherFloatingDtypeIsConverted) {
+  REQUIRE_CUDA();
+  // A float32 additive mask with float16 operands: the meta converts it to the operands' dtype.
+  const Tensor q = random_cpu({2, 17, 32}, DType::Float16),
+               k = random_cpu({2, 23, 32}, DType::Float16);
+  const Tensor v = random_cpu({2, 23, 32}, DType::Float16);
+  const Tensor mask = random_cpu({17, 23}, DType::Float32);
+  Generator gen(1);
+  const ops::SdpaResult want = ops::scaled_dot_product_attention(
+      f64(q), f64(k), f64(v), f64(ops::to_dtype(mask, DType::Float16)), 0, false, NAN, gen);
+  const ops::SdpaResult got = ops::scaled_dot_product_attention(on_cuda(q), on_cuda(k), on_cuda(v),
+                                                                on_cuda(mask), 0, false, NAN, gen);
+  expect_close(want.out, got.out, tolerance_of(DType::Float16).out, "out");
+}
+
+}  // namespace
+}  // namespace ember
