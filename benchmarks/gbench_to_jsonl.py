@@ -17,6 +17,6 @@ for b in report.get("benchmarks", []):
         line = {"bench": name, "impl": impl, "unit": b.get("time_unit", "ns"),
                 "median": b["real_time"], "n": b.get("repetitions", 1)}
         for key, value in b.items():
-            if key.endswith("_per_second") or key in ("FLOPS", "GBps", "bytes_per_second"):
+            if key.endswith("_per_second") or key in ("FLOPS", "TFLOPS", "GBps", "TBps", "per_call", "GFLOP/s", "bytes_per_second"):
                 line[key] = value
         print(json.dumps(line))

@@ -23,6 +23,21 @@ def timed(fn, reps, min_seconds=1.5):
     return statistics.median(times)
 
 
+def call_only(fn, reps=300):
+    """Median host time of one call, from batches of 100 calls with the synchronisation after each
+    batch left out of the clock (bench_cuda.cpp's host_timed)."""
+    fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(100):
+            fn()
+        times.append((time.perf_counter() - t0) / 100)
+        torch.cuda.synchronize()
+    return statistics.median(times)
+
+
 def emit(name, seconds, unit, reps, **rates):
     scale = {"us": 1e6, "ms": 1e3}[unit]
     line = {"bench": name, "impl": "pytorch", "unit": unit, "median": seconds * scale, "min_reps": reps}
@@ -50,6 +65,8 @@ def main():
             a1 + b1
 
     cases.append(("cuda_add_1elem_host/impl:pytorch", thousand_adds, "us", 50, {}))
+    if not args.filter or args.filter in "cuda_add_1elem_call/impl:pytorch":
+        emit("cuda_add_1elem_call/impl:pytorch", call_only(lambda: a1 + b1), "us", 300)
     a = torch.ones(n28, device=dev)
     b = torch.full((n28,), 2.0, device=dev)
     cases.append(("cuda_add_2^28/impl:pytorch", lambda: a + b, "ms", 50, {"TBps": 12.0 * n28 * 1e-12}))

@@ -2,6 +2,7 @@
 // (tests/cuda/ run.sh); elsewhere each case reports that it was skipped. Every iteration ends with
 // a device synchronisation, so the host clock measures call to completion:
 //   cuda_add_1elem: a 1-element float32 add (the per-op overhead);
+//   cuda_add_1elem_call / cuda_empty_1elem_call: the host's time inside the call alone;
 //   cuda_add_2^28 / cuda_sum_2^28: float32, bytes = reads + writes (TBps counter);
 //   cuda_softmax_4096: softmax over rows of 4096 float32 (65536 rows), bytes = read + write;
 //   cuda_gemm_N_dtype: N^3 matmul, FLOP = 2 N^3 (TFLOPS counter).
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "bench_cuda_util.h"
 #include "core/backend.h"
 #include "core/error.h"
 #include "core/nn_ops.h"
@@ -19,36 +21,9 @@
 namespace ember {
 namespace {
 
-const Device kCuda{DeviceType::CUDA, 0};
-
-bool cuda_ready(benchmark::State& st) {
-  static const std::string reason = [] {
-    const char* path = std::getenv("EMBER_CUDA_PLUGIN");
-    if (path == nullptr || *path == 0) return std::string("EMBER_CUDA_PLUGIN not set");
-    try {
-      load_backend(path);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  }();
-  if (!reason.empty()) st.SkipWithError(reason.c_str());
-  return reason.empty();
-}
-
-// Times body() + a device synchronisation per iteration; returns nothing, sets manual time.
-template <class F>
-void timed(benchmark::State& st, F body) {
-  body();  // warm-up: allocator, cuBLAS handle, module load
-  synchronize(kCuda);
-  for (auto _ : st) {
-    const auto t0 = std::chrono::steady_clock::now();
-    body();
-    synchronize(kCuda);
-    st.SetIterationTime(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-}
+using bench::cuda_ready;
+using bench::kCuda;
+using bench::timed;
 
 void BM_CudaAdd1(benchmark::State& st) {
   if (!cuda_ready(st)) return;
@@ -73,6 +48,45 @@ void BM_CudaAdd1Host(benchmark::State& st) {
 }
 BENCHMARK(BM_CudaAdd1Host)
     ->Name("cuda_add_1elem_host/impl:ember")
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The host's own cost per call: only the calls are timed (100 per iteration, fewer than the
+// launch queue holds, so the host never waits for the GPU), the synchronisation after them is not.
+template <class F>
+void host_timed(benchmark::State& st, F body) {
+  body();
+  synchronize(kCuda);
+  for (auto _ : st) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 100; ++i) body();
+    const auto t1 = std::chrono::steady_clock::now();
+    synchronize(kCuda);
+    st.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+  }
+  // The time is per 100 calls; per_call is in seconds.
+  st.counters["per_call"] = benchmark::Counter(
+      100, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void BM_CudaAdd1CallOnly(benchmark::State& st) {
+  if (!cuda_ready(st)) return;
+  const Tensor a = ops::full({1}, Scalar::from_float(1), DType::Float32, kCuda);
+  const Tensor b = ops::full({1}, Scalar::from_float(2), DType::Float32, kCuda);
+  host_timed(st, [&] { benchmark::DoNotOptimize(ops::binary(ops::BinaryOp::Add, a, b)); });
+}
+BENCHMARK(BM_CudaAdd1CallOnly)
+    ->Name("cuda_add_1elem_call/impl:ember")
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The allocator's share of the call above: a 1-element result made and released, no kernel.
+void BM_CudaEmpty1CallOnly(benchmark::State& st) {
+  if (!cuda_ready(st)) return;
+  host_timed(st, [&] { benchmark::DoNotOptimize(empty({1}, DType::Float32, kCuda)); });
+}
+BENCHMARK(BM_CudaEmpty1CallOnly)
+    ->Name("cuda_empty_1elem_call/impl:ember")
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 

@@ -16,6 +16,11 @@ filter="${1:-}"
 "$prebuilt/native/bench/ember_bench" --benchmark_filter="${filter:-cuda}" --benchmark_repetitions=3 \
   --benchmark_report_aggregates_only=true --benchmark_format=json 2>/dev/null |
   python3 benchmarks/gbench_to_jsonl.py
+# The CUDA runtime's own per-call costs: the floor under the per-op host cost.
+if [[ -z "$filter" || "$filter" == *floor* ]]; then
+  nvcc -O2 -std=c++17 -arch=sm_90 benchmarks/cuda/launch_floor.cu -o build/cuda/launch_floor &&
+    build/cuda/launch_floor
+fi
 if [[ -n "${EMBER_MANAGED_BENCH:-}" ]]; then
   cp "$plugin" "$EMBER_MANAGED_BENCH/"
   "${DOTNET:-dotnet}" "$EMBER_MANAGED_BENCH/Ember.Benchmarks.dll" --filter "${filter:-cuda}" ||
