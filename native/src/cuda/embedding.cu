@@ -1,8 +1,8 @@
-// Embedding kernels: the backward of embedding (a scatter-add of gradient rows, with atomics),
-// max_norm renormalisation, and embedding_bag forward, backward and the per-sample-weights
-// backward. The engine has checked every index against the number of rows and built the bag
-// bounds, so kernels index without checks; each element follows the CPU kernel's arithmetic in
-// the compute dtype (float or double).
+// Embedding kernels: max_norm renormalisation, and embedding_bag forward, backward and the
+// per-sample-weights backward. The engine has checked every index against the number of rows and
+// built the bag bounds, so kernels index without checks; each element follows the CPU kernel's
+// arithmetic in the compute dtype (float or double). (embedding's own backward is a scatter-add on
+// the device, which checks its indices there: core/nn_embedding.cpp.)
 #include <algorithm>
 #include <cmath>
 
@@ -25,57 +25,6 @@ struct Max {
 template <class T>
 const T* opt(const ember_kernel_tensor* t) {
   return t ? data<const T>(t) : nullptr;
-}
-
-// Index counts for scale_grad_by_freq.
-__global__ void count_indices(unsigned long long* counts, const int64_t* idx, int64_t n) {
-  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n;
-       i += int64_t{gridDim.x} * blockDim.x)
-    atomicAdd(counts + idx[i], 1ull);
-}
-
-// gw[idx[i], j] += g[i, j] * scale, one thread per element of g.
-template <class T>
-__global__ void embedding_backward_kernel(T* gw, const T* g, const int64_t* idx,
-                                          const unsigned long long* counts, int64_t n, int64_t dim,
-                                          int64_t padding_idx) {
-  for (int64_t e = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; e < n * dim;
-       e += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t i = e / dim, j = e % dim;
-    const int64_t row = idx[i];
-    if (row == padding_idx) continue;
-    const T scale = counts ? T(1) / static_cast<T>(counts[row]) : T(1);
-    atomicAdd(gw + row * dim + j, g[e] * scale);
-  }
-}
-
-ember_status embedding_backward(void*, const ember_kernel_tensor* grad_weight,
-                                const ember_kernel_tensor* grad, const ember_kernel_tensor* indices,
-                                int64_t padding_idx, int32_t scale_grad_by_freq) {
-  return guard([&] {
-    use_device(grad_weight);
-    const int64_t rows = grad_weight->sizes[0], dim = grad_weight->sizes[1];
-    const int64_t n = indices->numel;
-    dispatch_float_double(grad_weight->dtype, "embedding_backward", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      EC_CUDA(cudaMemsetAsync(grad_weight->data, 0, sizeof(T) * static_cast<size_t>(rows * dim),
-                              stream()));
-      if (n * dim == 0) return;
-      Scratch counts(grad_weight->device_index,
-                     scale_grad_by_freq ? rows * int64_t{sizeof(unsigned long long)} : 0);
-      if (scale_grad_by_freq) {
-        EC_CUDA(cudaMemsetAsync(counts.as<void>(), 0,
-                                sizeof(unsigned long long) * static_cast<size_t>(rows), stream()));
-        count_indices<<<blocks_for(n), kThreads, 0, stream()>>>(counts.as<unsigned long long>(),
-                                                                data<const int64_t>(indices), n);
-        EC_LAUNCHED("embedding_backward");
-      }
-      embedding_backward_kernel<T><<<blocks_for(n * dim), kThreads, 0, stream()>>>(
-          data<T>(grad_weight), data<const T>(grad), data<const int64_t>(indices),
-          counts.as<const unsigned long long>(), n, dim, padding_idx);
-      EC_LAUNCHED("embedding_backward");
-    });
-  });
 }
 
 // One block per position of indices; the first block to claim a row renormalises it, so rows
@@ -310,8 +259,7 @@ ember_status embedding_bag_psw_backward(void*, const ember_kernel_tensor* grad_p
 }  // namespace
 
 ember_status register_embedding(const ember_plugin_host* host) {
-  ember_status s = register_kernel(host, "embedding_backward", embedding_backward);
-  if (s == EMBER_OK) s = register_kernel(host, "embedding_renorm_", embedding_renorm);
+  ember_status s = register_kernel(host, "embedding_renorm_", embedding_renorm);
   if (s == EMBER_OK) s = register_kernel(host, "embedding_bag", embedding_bag);
   if (s == EMBER_OK) s = register_kernel(host, "embedding_bag_backward", embedding_bag_backward);
   if (s == EMBER_OK) {
