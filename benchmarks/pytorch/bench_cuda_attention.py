@@ -5,26 +5,13 @@ iteration, median), printed as Ember's JSON lines. PyTorch picks its own kernel 
 an H200); FLOP counts as the native side's."""
 import argparse
 import json
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 
+from bench_cuda import timed
+
 BATCH, HEADS, LEN = 8, 16, 2048
-
-
-def timed(fn, reps, min_seconds=1.5):
-    """Median of at least reps iterations that together run min_seconds (as bench_cuda.py)."""
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    while len(times) < reps or sum(times) < min_seconds:
-        t0 = time.perf_counter()
-        fn()
-        torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main():

@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "core/error.h"
 #include "ember/ember.h"
+#include "ember/graph.h"
 #include "ember/stream.h"
 
 namespace ember::cuda_test {
@@ -28,5 +32,19 @@ class SideStream {
  private:
   ember_stream s_ = nullptr;
 };
+
+// Records region() into a new graph *g on the current stream; what region() threw while recording
+// goes to *failure (left empty when it recorded). Call it inside ASSERT_NO_FATAL_FAILURE.
+template <class F>
+void record(ember_cuda_graph* g, std::string* failure, F&& region) {
+  ASSERT_EQ(ember_cuda_graph_create(kDev, g), EMBER_OK) << ember_last_error();
+  ASSERT_EQ(ember_cuda_graph_capture_begin(*g), EMBER_OK) << ember_last_error();
+  try {
+    region();
+  } catch (const Error& e) {
+    *failure = e.what();
+  }
+  ASSERT_EQ(ember_cuda_graph_capture_end(*g), EMBER_OK) << ember_last_error();
+}
 
 }  // namespace ember::cuda_test

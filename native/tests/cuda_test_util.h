@@ -73,6 +73,23 @@ inline double tolerance(DType t) {
   }
 }
 
+// Sums and products the GPU adds in another order (atomics, other trees): a few units in the last
+// place of 16-bit floats.
+inline double reorder_tolerance(DType t) {
+  switch (t) {
+    case DType::Float16:
+      return 1e-2;
+    case DType::BFloat16:
+      return 6e-2;
+    case DType::Float32:
+      return 1e-5;
+    case DType::Float64:
+      return 1e-12;
+    default:
+      return 0;
+  }
+}
+
 // GPU result equals the CPU one: same shape, dtype, and values within the dtype's tolerance
 // (NaN where the CPU has NaN).
 inline void expect_same(const Tensor& cpu, const Tensor& cuda, const std::string& what,

@@ -35,16 +35,9 @@ void expect_replays_follow_inputs(const std::string& what, const std::vector<Dim
   }
   expect_same(region(host), region(dev), what + " eager");  // and the warm-up
   ember_cuda_graph g = nullptr;
-  ASSERT_EQ(ember_cuda_graph_create(kDev, &g), EMBER_OK) << ember_last_error();
-  ASSERT_EQ(ember_cuda_graph_capture_begin(g), EMBER_OK) << ember_last_error();
   Tensor y;
   std::string failure;
-  try {
-    y = region(dev);
-  } catch (const Error& e) {
-    failure = e.what();
-  }
-  ASSERT_EQ(ember_cuda_graph_capture_end(g), EMBER_OK) << ember_last_error();
+  ASSERT_NO_FATAL_FAILURE(record(&g, &failure, [&] { y = region(dev); }));
   ASSERT_TRUE(failure.empty()) << what << " did not record: " << failure;
   for (int round = 0; round < 3; ++round) {
     for (size_t i = 0; i < shapes.size(); ++i) {

@@ -32,20 +32,6 @@ Make indices_of(int64_t lo, int64_t hi, const DimVector& sizes, DType t = DType:
   return [=] { return ops::to_dtype(ops::randint(lo, hi, sizes, DType::Int64, kCpu, gen()), t); };
 }
 
-// Sums with repeated targets run as atomics on the GPU: the rounding order may differ.
-double sum_tol(DType t) {
-  switch (t) {
-    case DType::Float16:
-      return 1e-2;
-    case DType::BFloat16:
-      return 6e-2;
-    case DType::Float32:
-      return 1e-5;
-    default:
-      return tolerance(t);
-  }
-}
-
 std::vector<Tensor> make_all(const std::vector<Make>& inputs) {
   std::vector<Tensor> v;
   for (const Make& m : inputs) v.push_back(m());
@@ -73,16 +59,9 @@ void expect_replays_follow_inputs(const std::string& what, const std::vector<Mak
   const std::vector<Tensor> dev = to_cuda(host);
   expect_same(region(host), region(dev), what + " eager", tol);  // and the warm-up
   ember_cuda_graph g = nullptr;
-  ASSERT_EQ(ember_cuda_graph_create(kDev, &g), EMBER_OK) << ember_last_error();
-  ASSERT_EQ(ember_cuda_graph_capture_begin(g), EMBER_OK) << ember_last_error();
   Tensor y;
   std::string failure;
-  try {
-    y = region(dev);
-  } catch (const Error& e) {
-    failure = e.what();
-  }
-  ASSERT_EQ(ember_cuda_graph_capture_end(g), EMBER_OK) << ember_last_error();
+  ASSERT_NO_FATAL_FAILURE(record(&g, &failure, [&] { y = region(dev); }));
   ASSERT_TRUE(failure.empty()) << what << " did not record: " << failure;
   for (int round = 0; round < 3; ++round) {
     host = make_all(inputs);
@@ -123,7 +102,7 @@ void every_op(const Check& check) {
           [](const std::vector<Tensor>& v) {
             return ops::index_add(v[0], 1, v[1], v[2], Scalar::from_int(1));
           },
-          sum_tol(t));
+          reorder_tolerance(t));
     }
     if (is_floating(t)) {
       // The backward of embedding sums rows into their embeddings (atomics on the GPU); with a
@@ -136,7 +115,7 @@ void every_op(const Check& check) {
               [pad, freq](const std::vector<Tensor>& v) {
                 return ops::embedding_backward(v[0], v[1], 7, pad, freq);
               },
-              sum_tol(t));
+              reorder_tolerance(t));
         }
       }
     }
@@ -157,7 +136,7 @@ void every_op(const Check& check) {
         [alpha](const std::vector<Tensor>& v) {
           return ops::index_add(v[0], 0, v[1], v[2], alpha);
         },
-        sum_tol(t));
+        reorder_tolerance(t));
   }
 }
 
@@ -210,7 +189,7 @@ TEST(CudaGraphIndexTensor, RecordingsFollowNewIndices) {
         const Tensor acc = ops::zeros({10, 5}, DType::Float32, v[0]->device());
         return ops::index_add(acc, 0, v[3], cols, Scalar::from_int(1));
       },
-      sum_tol(DType::Float32));
+      reorder_tolerance(DType::Float32));
 }
 
 template <class F>

@@ -50,22 +50,6 @@ Tensor small_values(const DimVector& sizes, DType dtype) {
 
 std::string name_of(DType t) { return dtype_name(t); }
 
-// Additions and products in another order: a few units in the last place of 16-bit floats.
-double reduce_tol(DType t) {
-  switch (t) {
-    case DType::Float16:
-      return 1e-2;
-    case DType::BFloat16:
-      return 6e-2;
-    case DType::Float32:
-      return 1e-5;
-    case DType::Float64:
-      return 1e-12;
-    default:
-      return 0;
-  }
-}
-
 template <class F>
 std::string error_of(F f) {
   try {
@@ -159,7 +143,7 @@ TEST(CudaIndex, ScatterReductionsMatchTheCpu) {
         const double tol =
             reductions[r] == ScatterReduce::Amax || reductions[r] == ScatterReduce::Amin
                 ? 0
-                : reduce_tol(t);
+                : reorder_tolerance(t);
         expect_same(
             ops::scatter(self, 0, idx, src, Scalar::from_int(0), reductions[r], include_self),
             ops::scatter(on_cuda(self), 0, on_cuda(idx), on_cuda(src), Scalar::from_int(0),
@@ -220,11 +204,11 @@ TEST(CudaIndex, IndexAddCopyFillMatchTheCpu) {
     // Additions of repeated rows run as atomics: the float order may differ.
     expect_same(ops::index_add(self, 0, idx, src, Scalar::from_int(1)),
                 ops::index_add(on_cuda(self), 0, on_cuda(idx), on_cuda(src), Scalar::from_int(1)),
-                "index_add " + what, reduce_tol(t));
+                "index_add " + what, reorder_tolerance(t));
     if (t != DType::Bool) {
       expect_same(ops::index_add(self, 0, idx, src, Scalar::from_int(3)),
                   ops::index_add(on_cuda(self), 0, on_cuda(idx), on_cuda(src), Scalar::from_int(3)),
-                  "index_add alpha " + what, reduce_tol(t));
+                  "index_add alpha " + what, reorder_tolerance(t));
     }
     // The last of repeated rows wins, as on the CPU.
     expect_same(ops::index_copy(self, 0, idx, src),
@@ -265,7 +249,7 @@ TEST(CudaIndex, AdvancedIndexingMatchesTheCpu) {
     expect_same(ops::index_put(x, at, v, false),
                 ops::index_put(on_cuda(x), at_g, on_cuda(v), false), "index_put " + what, 0);
     expect_same(ops::index_put(x, at, v, true), ops::index_put(on_cuda(x), at_g, on_cuda(v), true),
-                "index_put accumulate " + what, reduce_tol(t));
+                "index_put accumulate " + what, reorder_tolerance(t));
   }
 }
 
