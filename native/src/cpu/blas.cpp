@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "core/parallel.h"
+#include "cpu/sgemm.h"
 
 namespace ember::cpu {
 
@@ -22,6 +23,8 @@ void gemm_one_thread(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha,
   const auto i = [](int64_t v) { return static_cast<blasint>(v); };
   const auto ta_ = ta ? CblasTrans : CblasNoTrans, tb_ = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, float>) {
+    if (sgemm_packed_available())
+      return sgemm_packed(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     cblas_sgemm(CblasRowMajor, ta_, tb_, i(m), i(n), i(k), alpha, a, i(lda), b, i(ldb), beta, c,
                 i(ldc));
   } else {

@@ -1,5 +1,6 @@
-// The engine's one door to BLAS GEMM. OpenBLAS runs single-threaded inside it and the product is
-// split over the engine's own pool, so the pool's workers and OpenBLAS's never spin against each
+// The engine's one door to GEMM. Each block runs on one thread, through Ember's own packed sgemm
+// for float32 on AVX2 machines (cpu/sgemm.h) and through OpenBLAS otherwise; the product is split
+// over the engine's own pool, so the pool's workers and OpenBLAS's never spin against each
 // other for the same cores (with both pools alive, a 2-core machine lost a third of a training
 // step to their yielding). LAPACK, which has no such split, borrows OpenBLAS's threads through
 // LapackThreads.
