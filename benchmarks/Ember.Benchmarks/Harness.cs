@@ -8,12 +8,18 @@ internal static class Harness
 {
     public static string? Filter { get; set; }
 
+    /// <summary>The least time each case runs before its timed repetitions.</summary>
+    public static double WarmUpSeconds { get; set; } = 1.0;
+
     public static void Run(string bench, string unit, int callsPerRep, Action body, int reps = 7, Dictionary<string, double>? extra = null)
     {
         if (Filter is not null && !bench.Contains(Filter, StringComparison.Ordinal))
             return;
-        for (int i = 0; i < Math.Max(1, callsPerRep / 4); i++)
-            body();  // warm up: JIT tiers, caches, the pool's threads
+        // Warm up for a second at least: the JIT recompiles hot methods at tier 1 on a background thread a while
+        // after their first 30 calls, and on a 2-core machine that thread would share the cores with the timed calls.
+        long warm = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Math.Max(1, callsPerRep / 4) || Stopwatch.GetElapsedTime(warm).TotalSeconds < WarmUpSeconds; i++)
+            body();
         var samples = new double[reps];
         for (int r = 0; r < reps; r++)
         {

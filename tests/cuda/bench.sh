@@ -18,7 +18,7 @@ filter="${1:-}"
   python3 benchmarks/gbench_to_jsonl.py
 # The CUDA runtime's own per-call costs: the floor under the per-op host cost.
 if [[ -z "$filter" || "$filter" == *floor* ]]; then
-  nvcc -O2 -std=c++17 -arch=sm_90 benchmarks/cuda/launch_floor.cu -o build/cuda/launch_floor &&
+  nvcc -O2 -std=c++17 -arch=sm_90 benchmarks/cuda/launch_floor.cu -L"$(dirname "$(command -v nvcc)")/../lib64/stubs" -lcuda -o build/cuda/launch_floor &&
     build/cuda/launch_floor
 fi
 if [[ -n "${EMBER_MANAGED_BENCH:-}" ]]; then

@@ -101,13 +101,15 @@ Tensor randperm(int64_t n, DType dtype, Device device, Generator& gen) {
                                                   : 9.2e18;
   EMBER_CHECK(static_cast<double>(n) <= limit, EMBER_ERROR_INVALID_ARGUMENT, name, ": n = ", n,
               " is too large for result dtype ", dtype_name(dtype));
-  Tensor out = empty(DimVector{n}, dtype, device);
+  // Drawn on the host for every device, then moved: a permutation is a sequential shuffle, and the
+  // GPU then gets the CPU's exact permutation for the same seed.
+  Tensor out = empty(DimVector{n}, dtype, Device{});
   if (n > 0) {
     const uint64_t seed = gen.seed();
     const uint64_t base = gen.reserve(static_cast<uint64_t>(n));
-    randperm_stub(name, device, out, seed, base);
+    randperm_stub(name, Device{}, out, seed, base);
   }
-  return out;
+  return device.type == DeviceType::CPU ? out : to_device(out, device);
 }
 
 Tensor bernoulli(const Tensor& p, Generator& gen) {
@@ -146,9 +148,12 @@ Tensor multinomial(const Tensor& probs, int64_t n, bool replacement, Generator& 
               ": cannot sample n_sample > prob_dist.size(-1) samples without replacement (", n,
               " > ", k, ")");
   const DimVector out_shape = probs->dim() == 2 ? DimVector{rows, n} : DimVector{n};
-  Tensor out = empty(out_shape, DType::Int64, probs->device());
-  if (rows == 0) return out;
-  const Tensor w = contiguous(to_dtype(probs, DType::Float64));
+  // The weights are checked and the draws made on the host for every device (the checks read every
+  // weight, and the GPU then draws the CPU's samples for the same seed); the result is moved back.
+  const Device device = probs->device();
+  Tensor out = empty(out_shape, DType::Int64, Device{});
+  if (rows == 0) return device.type == DeviceType::CPU ? out : to_device(out, device);
+  const Tensor w = contiguous(to_dtype(to_device(probs, Device{}), DType::Float64));
   // Each row needs non-negative finite weights with a positive sum, and without replacement at
   // least n categories that can be drawn.
   const double* wp = w->data_as<double>();
@@ -173,8 +178,8 @@ Tensor multinomial(const Tensor& probs, int64_t n, bool replacement, Generator& 
   const uint64_t per_row = static_cast<uint64_t>(replacement ? n : k);
   const uint64_t seed = gen.seed();
   const uint64_t base = gen.reserve(per_row * static_cast<uint64_t>(rows));
-  multinomial_stub(name, probs->device(), out, w, replacement, seed, base, per_row);
-  return out;
+  multinomial_stub(name, Device{}, out, w, replacement, seed, base, per_row);
+  return device.type == DeviceType::CPU ? out : to_device(out, device);
 }
 
 Tensor normal(const Tensor& mean, const Tensor& std, Generator& gen) {
