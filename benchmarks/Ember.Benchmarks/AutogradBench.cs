@@ -13,6 +13,9 @@ namespace Ember.Benchmarks;
 /// <item>autograd_mlp_b64_overhead: (first - second) / second, in percent (issue 4: at most 10);</item>
 /// <item>autograd_mlp_b64_saved_bytes / _after_backward: native bytes the graph holds after forward, and what is left beyond the gradients once backward ended (0);</item>
 /// <item>mlp_b64_forward_nograd / _inference: the forward alone under Torch.NoGrad() and Torch.InferenceMode().</item>
+/// <item>autograd_tiny_fwd_bwd_thread_cpu: the tiny case of Program.cs (<c>(a * w + b).Sum().Backward()</c> on
+/// 1-element leaves) in thread CPU time, which time slices lost to other processes do not inflate: on a busy host
+/// it tells what the case itself costs, while the wall-clock figure also measures the neighbours.</item>
 /// </list>
 /// The two timed bodies alternate within each repetition so that machine load hits both alike.
 /// </summary>
@@ -22,6 +25,8 @@ internal static unsafe class AutogradBench
 
     public static void Run()
     {
+        if (Enabled("autograd_tiny_fwd_bwd_thread_cpu"))
+            TinyThreadCpu();
         Torch.ManualSeed(0);
         using var x = Torch.Rand([Batch, 784]);
         using var scaled = Torch.Rand([Batch]) * 10;
@@ -253,6 +258,48 @@ internal static unsafe class AutogradBench
             _seed.Dispose();
         }
     }
+
+    private static void TinyThreadCpu()
+    {
+        using Tensor a = Torch.Ones(1).RequiresGrad_(), w = Torch.Ones(1).RequiresGrad_(), b = Torch.Ones(1).RequiresGrad_();
+        void Body()
+        {
+            using Tensor p = a * w;
+            using Tensor s = p + b;
+            using Tensor y = s.Sum();
+            y.Backward();
+        }
+        const int calls = 20_000, reps = 21;
+        for (int i = 0; i < calls; i++)
+            Body(); // warm up: JIT tiers, the leaves' gradients, the engine's reused state
+        var ns = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            long start = ThreadCpuNs();
+            for (int i = 0; i < calls; i++)
+                Body();
+            ns[r] = (ThreadCpuNs() - start) / (double)calls;
+        }
+        Emit("autograd_tiny_fwd_bwd_thread_cpu", "us", Median(ns) / 1e3, reps, new() { ["min_us"] = ns.Min() / 1e3 });
+    }
+
+    // CLOCK_THREAD_CPUTIME_ID: CPU time of the calling thread (Linux; elsewhere the process's CPU time).
+    private static long ThreadCpuNs()
+    {
+        if (!OperatingSystem.IsLinux())
+            return (long)(Environment.CpuUsage.TotalTime.Ticks * 100);
+        Timespec ts;
+        _ = clock_gettime(3, &ts);
+        return ts.Seconds * 1_000_000_000 + ts.Nanoseconds;
+    }
+
+    private struct Timespec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int clock_gettime(int clock, Timespec* ts);
 
     private static (double[] A, double[] B) Alternate(Action a, Action b, int calls, int reps)
     {

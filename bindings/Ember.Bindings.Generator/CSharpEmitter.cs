@@ -123,6 +123,11 @@ internal static class CSharpEmitter
             var parameters = string.Join(", ", f.Parameters.Select(p => $"{p.Type} {Id(p.Name)}"));
             w.Line();
             w.Line("[DllImport(NativeMethods.LibraryName, ExactSpelling = true)]");
+            if (f.NoBlock)
+            {
+                // EMBER_NOBLOCK: no GC transition around the call (it never blocks, never calls back, and is short).
+                w.Line("[SuppressGCTransition]");
+            }
             w.Line($"internal static extern {f.ReturnType} {Id(f.Name)}({parameters});");
         }
         w.Close();

@@ -41,7 +41,16 @@ internal sealed unsafe class HeaderParser
     };
 
     /// <summary>Macros that are part of the header's plumbing, not of the ABI.</summary>
-    private static readonly HashSet<string> IgnoredMacros = new(StringComparer.Ordinal) { "EMBER_API", "EMBER_BUILDING" };
+    private static readonly HashSet<string> IgnoredMacros = new(StringComparer.Ordinal) { "EMBER_API", "EMBER_BUILDING", "EMBER_NOBLOCK", NoBlockDefine };
+
+    /// <summary>
+    /// Defined while the generator parses, so that core.h's EMBER_NOBLOCK marker (empty for C compilers) becomes an
+    /// annotate attribute the generator can see on the declaration.
+    /// </summary>
+    internal const string NoBlockDefine = "EMBER_BINDINGS_GENERATOR";
+
+    /// <summary>The annotation EMBER_NOBLOCK expands to under <see cref="NoBlockDefine"/>.</summary>
+    internal const string NoBlockAnnotation = "ember_noblock";
 
     private readonly string _header;
     private readonly string _includeDir;
@@ -96,7 +105,7 @@ internal sealed unsafe class HeaderParser
 
     private void* ParseTranslationUnit(void* index)
     {
-        var args = new List<string> { "-x", "c", "-std=c11", "-I" + Path.GetDirectoryName(_includeDir.TrimEnd(Path.DirectorySeparatorChar)) };
+        var args = new List<string> { "-x", "c", "-std=c11", "-D" + NoBlockDefine, "-I" + Path.GetDirectoryName(_includeDir.TrimEnd(Path.DirectorySeparatorChar)) };
         // Compiler headers such as stddef.h live in the compiler's own directory, which the NuGet libclang
         // does not ship; GCC's copy serves, searched after the system headers.
         foreach (var dir in CompilerIncludeDirs())
@@ -266,7 +275,7 @@ internal sealed unsafe class HeaderParser
                     {
                         if (!SameSignature(earlier, f))
                         {
-                            throw Fail(c, $"function '{f.Name}' is redeclared with a different signature");
+                            throw Fail(c, $"function '{f.Name}' is redeclared with a different signature (or EMBER_NOBLOCK marking)");
                         }
                     }
                     else
@@ -297,7 +306,7 @@ internal sealed unsafe class HeaderParser
 
     private static bool SameSignature(FunctionModel a, FunctionModel b)
     {
-        return a.ReturnType == b.ReturnType
+        return a.ReturnType == b.ReturnType && a.NoBlock == b.NoBlock
             && a.Parameters.Select(p => p.Type).SequenceEqual(b.Parameters.Select(p => p.Type));
     }
 
@@ -449,7 +458,17 @@ internal sealed unsafe class HeaderParser
             }
             parameters.Add(new ParameterModel(pname, MapType(LibClang.clang_getCursorType(p), Use.Parameter, p)));
         }
-        return new FunctionModel(name, ret, parameters);
+        var noBlock = false;
+        foreach (var a in LibClang.Children(c).Where(a => a.Kind == CXCursorKind.AnnotateAttr))
+        {
+            var annotation = Spelling(a);
+            if (annotation != NoBlockAnnotation)
+            {
+                throw Fail(a, $"unknown annotation '{annotation}' on function '{name}' (only EMBER_NOBLOCK is understood)");
+            }
+            noBlock = true;
+        }
+        return new FunctionModel(name, ret, parameters, noBlock);
     }
 
     /// <summary>An integer object-like macro as a constant; null for the macros that are header plumbing.</summary>

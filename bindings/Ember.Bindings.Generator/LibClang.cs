@@ -20,6 +20,7 @@ internal enum CXCursorKind
     FunctionDecl = 8,
     VarDecl = 9,
     TypedefDecl = 20,
+    AnnotateAttr = 406,
     MacroDefinition = 501,
     MacroExpansion = 502,
     InclusionDirective = 503,

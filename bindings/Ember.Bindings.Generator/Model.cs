@@ -21,8 +21,11 @@ internal sealed record FieldModel(string Name, string Type, long Offset, long? F
 /// <summary>A typedef of a pointer to an incomplete struct: an opaque handle.</summary>
 internal sealed record HandleModel(string Name, long Size);
 
-/// <summary>A function declaration, with C# types already mapped.</summary>
-internal sealed record FunctionModel(string Name, string ReturnType, IReadOnlyList<ParameterModel> Parameters);
+/// <summary>
+/// A function declaration, with C# types already mapped. NoBlock is set for a declaration marked EMBER_NOBLOCK
+/// (it never blocks, never calls back and returns in nanoseconds): it is imported with [SuppressGCTransition].
+/// </summary>
+internal sealed record FunctionModel(string Name, string ReturnType, IReadOnlyList<ParameterModel> Parameters, bool NoBlock = false);
 
 /// <summary>A function parameter.</summary>
 internal sealed record ParameterModel(string Name, string Type);

@@ -482,6 +482,7 @@ internal static unsafe partial class NativeMethods
     internal static extern ember_status ember_count_nonzero(ember_tensor a, int* dims, int ndims, ember_tensor* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    [SuppressGCTransition]
     internal static extern ember_status ember_cpu_bytes_allocated(long* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
@@ -1409,24 +1410,30 @@ internal static unsafe partial class NativeMethods
     internal static extern ember_status ember_tensor_data_ptr(ember_tensor t, void** @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    [SuppressGCTransition]
     internal static extern ember_status ember_tensor_device(ember_tensor t, ember_device* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    [SuppressGCTransition]
     internal static extern ember_status ember_tensor_dtype(ember_tensor t, int* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    [SuppressGCTransition]
     internal static extern ember_status ember_tensor_is_contiguous(ember_tensor t, int* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
     internal static extern ember_status ember_tensor_is_pinned(ember_tensor t, int* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    [SuppressGCTransition]
     internal static extern ember_status ember_tensor_ndim(ember_tensor t, int* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    [SuppressGCTransition]
     internal static extern ember_status ember_tensor_numel(ember_tensor t, long* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    [SuppressGCTransition]
     internal static extern ember_status ember_tensor_offset(ember_tensor t, long* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
@@ -1436,21 +1443,25 @@ internal static unsafe partial class NativeMethods
     internal static extern ember_status ember_tensor_release(ember_tensor t);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    [SuppressGCTransition]
     internal static extern ember_status ember_tensor_retain(ember_tensor t, ember_tensor* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
     internal static extern ember_status ember_tensor_shares_storage(ember_tensor a, ember_tensor b, int* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    [SuppressGCTransition]
     internal static extern ember_status ember_tensor_sizes(ember_tensor t, long* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
     internal static extern ember_status ember_tensor_storage_nbytes(ember_tensor t, long* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    [SuppressGCTransition]
     internal static extern ember_status ember_tensor_strides(ember_tensor t, long* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    [SuppressGCTransition]
     internal static extern ember_status ember_tensor_version(ember_tensor t, long* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]

@@ -208,32 +208,43 @@ public unsafe partial class Tensor : IDisposable
     /// <summary>Element type (<c>Tensor.dtype</c>).</summary>
     public DType DType
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             int cached = _dtype;
-            if (cached >= 0)
-                return (DType)cached;
-            int dtype;
-            Check(NativeMethods.ember_tensor_dtype(Handle, &dtype), this);
-            _dtype = dtype;
-            return (DType)dtype;
+            return cached >= 0 ? (DType)cached : LoadDType();
         }
+    }
+
+    // Apart from the getter, so that the getter inlines without the native call's frame set-up.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DType LoadDType()
+    {
+        int dtype;
+        Check(NativeMethods.ember_tensor_dtype(Handle, &dtype), this);
+        _dtype = dtype;
+        return (DType)dtype;
     }
 
     /// <summary>The device holding the elements (<c>Tensor.device</c>).</summary>
     public Device Device
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             long cached = _device;
             if (cached == 0)
-            {
-                ember_device device;
-                Check(NativeMethods.ember_tensor_device(Handle, &device), this);
-                _device = cached = ((long)(device.type + 1) << 32) | (uint)device.index;
-            }
+                cached = LoadDevice();
             return new Device((DeviceType)((cached >> 32) - 1), (int)cached);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long LoadDevice()
+    {
+        ember_device device;
+        Check(NativeMethods.ember_tensor_device(Handle, &device), this);
+        return _device = ((long)(device.type + 1) << 32) | (uint)device.index;
     }
 
     /// <summary>Strides of the dims in elements (<c>Tensor.stride()</c>).</summary>
@@ -314,6 +325,7 @@ public unsafe partial class Tensor : IDisposable
     /// <summary>The cached sizes; never handed out (callers get a <see cref="Ember.Size"/> or a copy).</summary>
     internal long[] ShapeArray
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             long[]? shape = _shape;
@@ -321,6 +333,7 @@ public unsafe partial class Tensor : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private long[] LoadShape()
     {
         ember_tensor h = Handle;

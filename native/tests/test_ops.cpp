@@ -19,9 +19,13 @@
 #include "core/error.h"
 #include "core/ops.h"
 #include "core/parallel.h"
+#include "tensor_values.h"
 
 namespace ember {
 namespace {
+
+using test_util::as_doubles;
+using test_util::tensor_of;
 
 using ops::BinaryOp;
 using ops::UnaryOp;
@@ -140,10 +144,6 @@ Tensor make_tensor(const TensorSpec& spec) {
 
 // Row-major values of t as doubles (exact for every dtype's values except int64 beyond 2^53, which
 // are compared through int64 instead).
-std::vector<double> as_doubles(const Tensor& t) {
-  const Tensor c = ops::to_dtype(ops::contiguous(t), DType::Float64);
-  return std::vector<double>(c->data_as<double>(), c->data_as<double>() + c->numel());
-}
 std::vector<int64_t> as_int64(const Tensor& t) {
   const Tensor c = ops::contiguous(t);
   std::vector<int64_t> v(static_cast<size_t>(c->numel()));
@@ -366,12 +366,6 @@ std::vector<double> lcg_values(int64_t n, uint64_t seed) {
     x = static_cast<double>(s >> 11) * 0x1p-53 * 2.0 - 1.0;
   }
   return v;
-}
-
-Tensor tensor_of(const DimVector& sizes, DType dtype, const std::vector<double>& values) {
-  Tensor t = empty(sizes, DType::Float64, kCpu);
-  std::memcpy(t->data(), values.data(), values.size() * sizeof(double));
-  return ops::to_dtype(t, dtype);
 }
 
 // Restores the pool size a test changes.

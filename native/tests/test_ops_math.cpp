@@ -17,9 +17,13 @@
 #include "core/ops.h"
 #include "core/ops_math.h"
 #include "core/parallel.h"
+#include "tensor_values.h"
 
 namespace ember {
 namespace {
+
+using test_util::as_doubles;
+using test_util::tensor_of;
 
 using ops::MathBinaryOp;
 using ops::MathUnaryOp;
@@ -34,18 +38,6 @@ std::vector<double> lcg_values(int64_t n, uint64_t seed, double lo = -1, double 
     x = lo + static_cast<double>(s >> 11) * 0x1p-53 * (hi - lo);
   }
   return v;
-}
-
-Tensor tensor_of(const DimVector& sizes, DType dtype, const std::vector<double>& values) {
-  Tensor t = empty(sizes, DType::Float64, kCpu);
-  std::memcpy(t->data(), values.data(), values.size() * sizeof(double));
-  return ops::to_dtype(t, dtype);
-}
-
-std::vector<double> as_doubles(const Tensor& t) {
-  const Tensor d = ops::contiguous(ops::to_dtype(t, DType::Float64));
-  const double* p = d->data_as<double>();
-  return std::vector<double>(p, p + d->numel());
 }
 
 class ThreadCount {

@@ -36,6 +36,14 @@ public sealed class FailureTests
     }
 
     [Test]
+    public void UnknownAnnotationOnAFunction()
+    {
+        var e = Fails("#include <stdint.h>\n\n__attribute__((annotate(\"demo_fast\"))) int32_t demo_get(int64_t* out);\n");
+        Assert.That(e.Message, Does.StartWith("include/demo/api.h:3:"));
+        Assert.That(e.Message, Does.Contain("unknown annotation 'demo_fast'"));
+    }
+
+    [Test]
     public void VariadicFunction()
     {
         var e = Fails("#include <stdint.h>\nint32_t demo_printf(const char* fmt, ...);\n");

@@ -104,6 +104,28 @@ public sealed class MappingTests
     }
 
     [Test]
+    public void NoBlockMarkedFunctionsSuppressTheGCTransition()
+    {
+        // The marker as core.h defines it: empty for C compilers, an annotation for the generator.
+        var code = _fx.Generate("""
+            #include <stdint.h>
+            #if defined(EMBER_BINDINGS_GENERATOR)
+            #define EMBER_NOBLOCK __attribute__((annotate("ember_noblock")))
+            #else
+            #define EMBER_NOBLOCK
+            #endif
+            EMBER_NOBLOCK int32_t demo_version(const int64_t* t, int64_t* out);
+            int32_t demo_release(const int64_t* t);
+            """);
+
+        const string attr = "    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]\n";
+        Assert.That(code, Does.Contain(attr + "    [SuppressGCTransition]\n    internal static extern int demo_version(long* t, long* @out);\n"));
+        Assert.That(code, Does.Contain(attr + "    internal static extern int demo_release(long* t);\n"));
+        Assert.That(code, Does.Not.Contain("EMBER_NOBLOCK"));
+        Assert.That(code, Does.Not.Contain("EMBER_BINDINGS_GENERATOR"));
+    }
+
+    [Test]
     public void FunctionPointersBecomeUnmanagedFunctionPointers()
     {
         var code = _fx.Generate("""

@@ -35,7 +35,8 @@ public static partial class Autograd
         if (root is not { _autograd.GradFn: ReduceBackward { IsFull: true, HasPreHooks: false } reduce } || reduce.Next[0].Node is null
             || Anomaly.IsEnabled)
             return false;
-        Engine.Run(reduce.Next[0], reduce.GradientOfOne(root.Device), retainGraph ?? false);
+        AutogradThread thread = AutogradThread.Current;
+        Engine.Run(reduce.Next[0], reduce.GradientOfOne(thread, root.Device), retainGraph ?? false, thread);
         return true;
     }
 

@@ -40,8 +40,8 @@ internal static unsafe partial class Derivatives
             case InplaceOp.Mul:
                 node = new MulBackward(selfShape, selfType, otherShape, otherType)
                 {
-                    A = otherEdge.Node is null ? null : SavedTensor.Own(self.Clone()),
-                    B = selfEdge.Node is null ? null : SavedTensor.Of(other),
+                    A = otherEdge.Node is null ? default : SavedSlot.Own(self.Clone()),
+                    B = selfEdge.Node is null ? default : SavedSlot.Of(other),
                 };
                 break;
             default:

@@ -124,8 +124,8 @@ internal static unsafe partial class Derivatives
         var node = new MulBackward(a.ShapeArray, a.DType, b.ShapeArray, b.DType)
         {
             Next = [Autograd.EdgeOf(a), Autograd.EdgeOf(b)],
-            A = b._requiresGrad ? SavedTensor.Of(a) : null,
-            B = a._requiresGrad ? SavedTensor.Of(b) : null,
+            A = b._requiresGrad ? SavedSlot.Of(a) : default,
+            B = a._requiresGrad ? SavedSlot.Of(b) : default,
         };
         return Autograd.SetHistory(SameLayoutResult(result, a, b), node);
     }

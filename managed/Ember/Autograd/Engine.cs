@@ -11,7 +11,7 @@ public static partial class Autograd
     /// </summary>
     internal static class Engine
     {
-        private sealed class Task(Node node, int outputs)
+        internal sealed class Task(Node node, int outputs)
         {
             public Node Node = node;
             public readonly Tensor?[] Buffer = new Tensor?[outputs];
@@ -44,13 +44,16 @@ public static partial class Autograd
         }
 
         /// <summary>
-        /// The tasks and collections of one run, kept per thread so that small backwards allocate little (a
-        /// nested run, from a checkpoint, gets its own). A run finds a node's task through a field of the node
-        /// that it claims for the run's duration; a node another run holds at the same time (a leaf shared by
-        /// graphs on two threads) has its task in a dictionary instead.
+        /// The tasks and collections of one run, kept per thread (<see cref="AutogradThread.Engine"/>) so that small
+        /// backwards allocate little (a nested run, from a checkpoint, finds it in use and gets its own). A run finds a
+        /// node's task through a field of the node that it claims for the run's duration; a node another run holds at
+        /// the same time (a leaf shared by graphs on two threads) has its task in a dictionary instead.
         /// </summary>
-        private sealed class RunState
+        internal sealed class RunState
         {
+            /// <summary>True while a run uses it.</summary>
+            public bool InUse;
+
             public readonly List<Task> All = [];
             public readonly Dictionary<Node, Task> Shared = new(ReferenceEqualityComparer.Instance);
             public readonly Stack<Task> Ready = new();
@@ -61,6 +64,9 @@ public static partial class Autograd
 
             // FusionTargets' array for nodes of two inputs (the common case), reused: a node's ApplyInto ends before the next starts.
             public readonly GradAccumulator?[] Into2 = new GradAccumulator?[2];
+
+            // RunChain's gradient buffer for nodes of one output, reused the same way.
+            public readonly Tensor?[] Buffer1 = new Tensor?[1];
 
             public Task Get(Node node) => Find(node) ?? throw new AutogradException($"internal: {node.Name} was not discovered");
 
@@ -116,22 +122,130 @@ public static partial class Autograd
             }
         }
 
-        [ThreadStatic]
-        private static RunState? t_state;
+        /// <summary>
+        /// Runs a plain backward (no createGraph, no captures; the caller has excluded anomaly mode) from one root seeded
+        /// with <paramref name="grad"/> (owned by the engine from here on); <paramref name="thread"/> is the calling thread's state.
+        /// </summary>
+        public static void Run(Edge root, Tensor grad, bool keepGraph, AutogradThread thread)
+        {
+            if (IsChain(root.Node))
+                RunChain(root, grad, keepGraph, thread);
+            else
+                Run(new ReadOnlySpan<Edge>(ref root), new Span<Tensor>(ref grad), keepGraph, createGraph: false, captures: null, thread);
+        }
 
-        /// <summary>Runs backward from one root seeded with <paramref name="grad"/> (owned by the engine from here on).</summary>
-        public static void Run(Edge root, Tensor grad, bool keepGraph) =>
-            Run(new ReadOnlySpan<Edge>(ref root), new Span<Tensor>(ref grad), keepGraph, createGraph: false, captures: null);
+        /// <summary>
+        /// True when the graph below <paramref name="node"/> is a chain: each node has no hooks and at most one edge to
+        /// a node other than a leaf's accumulator, and every accumulator it reaches is direct
+        /// (<see cref="GradAccumulator.IsDirect"/>). Such a graph has one order of execution and nothing to count,
+        /// queue or sum, so <see cref="RunChain"/> walks it without the general run's bookkeeping, with the same results.
+        /// </summary>
+        private static bool IsChain(Node? node)
+        {
+            if (node is null)
+                return false;
+            do
+            {
+                if (node is GradAccumulator || node.HasPreHooks)
+                    return false;
+                Node? next = null;
+                foreach (Edge e in node.Next)
+                {
+                    if (e.Node is null)
+                        continue;
+                    if (e.Node is GradAccumulator acc)
+                    {
+                        if (!acc.IsDirect)
+                            return false;
+                        continue;
+                    }
+                    if (next is not null)
+                        return false; // a second edge into the graph (to this node or another): the general run orders and sums
+                    next = e.Node;
+                }
+                node = next;
+            }
+            while (node is not null);
+            return true;
+        }
+
+        /// <summary>
+        /// The general run's loop for a graph <see cref="IsChain"/> accepted, step for step: each node runs on the one
+        /// gradient that reaches it (adding into its leaves in place where it can, as FusionTargets allows), releases
+        /// what it saved, adds the gradients of its leaves that it did not add in place, and hands the rest on.
+        /// </summary>
+        private static void RunChain(Edge root, Tensor grad, bool keepGraph, AutogradThread thread)
+        {
+            RunState state = thread.Engine is { InUse: false } kept ? kept : new RunState();
+            state.InUse = true;
+            GradMode.State? previousMode = GradMode.Override(thread, GradMode.State.Disabled);
+            Node? node = root.Node;
+            int slot = root.InputNr;
+            Tensor? g = grad;
+            Tensor?[]? buffer = null;
+            try
+            {
+                while (node is not null)
+                {
+                    int n = node.NumOutputs;
+                    buffer = n == 1 ? state.Buffer1 : new Tensor?[n];
+                    buffer[slot] = g;
+                    g = null;
+                    GradAccumulator?[]? into = node.AccumulatesInto ? FusionTargets(node, state) : null;
+                    Tensor?[] outputs = Execute(node, buffer, anomaly: false, checkNan: false, into);
+                    if (!keepGraph)
+                        node.ReleaseSaved();
+                    Edge[] next = node.Next;
+                    Node? following = null;
+                    int followingSlot = 0;
+                    for (int i = 0; i < next.Length; i++)
+                    {
+                        Tensor? o = i < outputs.Length ? outputs[i] : null;
+                        Node? target = next[i].Node;
+                        if (target is null)
+                            o?.Dispose();
+                        else if (target is GradAccumulator acc)
+                        {
+                            if (o is not null)
+                                acc.Accumulate(o); // what was not added in place (a direct leaf has no task)
+                        }
+                        else
+                        {
+                            following = target;
+                            followingSlot = next[i].InputNr;
+                            g = o; // null when no gradient flows on: the rest of the chain then only releases what it saved
+                        }
+                    }
+                    for (int i = next.Length; i < outputs.Length; i++)
+                        outputs[i]?.Dispose();
+                    node = following;
+                    slot = followingSlot;
+                }
+            }
+            finally
+            {
+                GradMode.Override(thread, previousMode);
+                g?.Dispose();
+                if (buffer is not null)
+                    DisposeAll(buffer); // empty unless a node threw
+                Array.Clear(state.Into2);
+                state.InUse = false;
+                thread.Engine ??= state;
+            }
+        }
 
         /// <summary>Runs backward from <paramref name="roots"/> seeded with <paramref name="grads"/> (owned by the engine from here on).</summary>
         /// <returns>With <paramref name="captures"/>: the gradient arriving at each captured edge (null when none); else null.</returns>
-        public static Tensor?[]? Run(ReadOnlySpan<Edge> roots, Span<Tensor> grads, bool keepGraph, bool createGraph, Edge[]? captures)
+        public static Tensor?[]? Run(ReadOnlySpan<Edge> roots, Span<Tensor> grads, bool keepGraph, bool createGraph, Edge[]? captures) =>
+            Run(roots, grads, keepGraph, createGraph, captures, AutogradThread.Current);
+
+        private static Tensor?[]? Run(ReadOnlySpan<Edge> roots, Span<Tensor> grads, bool keepGraph, bool createGraph, Edge[]? captures, AutogradThread thread)
         {
-            RunState state = t_state ?? new RunState();
-            t_state = null; // in use: a nested run on this thread makes its own
+            RunState state = thread.Engine is { InUse: false } kept ? kept : new RunState();
+            state.InUse = true;
             List<Task> tasks = state.All;
             Tensor?[]? results = captures is null ? null : new Tensor?[captures.Length];
-            GradMode.State? previousMode = GradMode.Override(createGraph ? GradMode.State.Enabled : GradMode.State.Disabled);
+            GradMode.State? previousMode = GradMode.Override(thread, createGraph ? GradMode.State.Enabled : GradMode.State.Disabled);
             bool checkNan = Anomaly.CheckNan;
             bool anomaly = Anomaly.IsEnabled;
             // Producers may add straight into leaves' gradients in place only in a plain backward: Autograd.Grad
@@ -242,7 +356,7 @@ public static partial class Autograd
             }
             finally
             {
-                GradMode.Override(previousMode);
+                GradMode.Override(thread, previousMode);
                 foreach (Tensor g in grads)
                     g?.Dispose();
                 foreach (Task t in tasks)
@@ -250,8 +364,11 @@ public static partial class Autograd
                 // Keep small collections for the next run; let a big graph's go.
                 bool keep = tasks.Count <= 4096;
                 state.Clear();
+                state.InUse = false;
                 if (keep)
-                    t_state = state;
+                    thread.Engine ??= state;
+                else if (ReferenceEquals(thread.Engine, state))
+                    thread.Engine = null;
             }
         }
 

@@ -5,9 +5,9 @@ namespace Ember;
 /// <summary>
 /// Whether ops record autograd history. The mode set by scopes lives in an <see cref="AsyncLocal{T}"/>,
 /// so it flows across <c>await</c> and into tasks started inside a scope. The backward engine overrides
-/// it on its own thread for the duration of a run (a thread-static, cheaper than an async-local write).
-/// It is read only when an op has an input that requires grad, and while no scope is open the read
-/// skips the async-local lookup.
+/// it on its own thread for the duration of a run (<see cref="AutogradThread"/>, cheaper than an async-local write).
+/// It is read only when an op has an input that requires grad; while no scope is open and no backward runs,
+/// the read is two static loads.
 /// </summary>
 internal static class GradMode
 {
@@ -21,9 +21,10 @@ internal static class GradMode
     // creating one reads this counter only.
     private static int s_inferenceActive;
 
-    // Set by the engine while it runs a backward on this thread; scopes opened inside take precedence.
-    [ThreadStatic]
-    private static State? t_override;
+    // Threads whose engine override (AutogradThread.Override) is set now: while 0, finding the mode reads no
+    // thread-static, so recording an op outside backward costs no TLS lookup. Scopes opened inside a backward
+    // take precedence over its override.
+    private static int s_overrides;
 
     internal sealed class State(bool enabled, bool inference)
     {
@@ -35,7 +36,8 @@ internal static class GradMode
         public bool IsInference { get; } = inference;
     }
 
-    private static State? Effective => t_override ?? (Volatile.Read(ref s_active) == 0 ? null : s_state.Value);
+    private static State? Effective =>
+        (Volatile.Read(ref s_overrides) == 0 ? null : AutogradThread.CurrentOrNull?.Override) ?? (Volatile.Read(ref s_active) == 0 ? null : s_state.Value);
 
     public static bool IsEnabled => Effective?.IsEnabled ?? true;
 
@@ -48,12 +50,19 @@ internal static class GradMode
         get => Volatile.Read(ref s_inferenceActive) != 0 && IsInference;
     }
 
-    /// <summary>The engine's override for the current thread; returns the previous one to restore.</summary>
-    public static State? Override(State? state)
+    /// <summary>The engine's override for <paramref name="thread"/> (the calling thread's state); returns the previous one to restore.</summary>
+    public static State? Override(AutogradThread thread, State? state)
     {
-        State? previous = t_override;
-        t_override = state;
+        State? previous = thread.Override;
+        SetOverride(thread, state);
         return previous;
+    }
+
+    private static void SetOverride(AutogradThread thread, State? state)
+    {
+        if ((thread.Override is null) != (state is null))
+            Interlocked.Add(ref s_overrides, state is null ? -1 : 1);
+        thread.Override = state;
     }
 
     internal static (State? Async, State? Override) Enter(State state)
@@ -61,16 +70,20 @@ internal static class GradMode
         Interlocked.Increment(ref s_active);
         if (state.IsInference)
             Interlocked.Increment(ref s_inferenceActive);
-        (State? Async, State? Override) previous = (s_state.Value, t_override);
+        AutogradThread? thread = AutogradThread.CurrentOrNull;
+        (State? Async, State? Override) previous = (s_state.Value, thread?.Override);
         s_state.Value = state;
-        t_override = null;
+        if (thread is not null)
+            SetOverride(thread, null);
         return previous;
     }
 
     internal static void Exit(State state, (State? Async, State? Override) previous)
     {
         s_state.Value = previous.Async;
-        t_override = previous.Override;
+        // (The scope may end on another thread than it began, after an await: the override restored is this thread's.)
+        if (previous.Override is not null || AutogradThread.CurrentOrNull is not null)
+            SetOverride(AutogradThread.Current, previous.Override);
         if (state.IsInference)
             Interlocked.Decrement(ref s_inferenceActive);
         Interlocked.Decrement(ref s_active);
@@ -82,7 +95,8 @@ internal static class GradMode
         if (Interlocked.CompareExchange(ref s_setPermanently, 1, 0) == 0)
             Interlocked.Increment(ref s_active);
         s_state.Value = state;
-        t_override = null;
+        if (AutogradThread.CurrentOrNull is { } thread)
+            SetOverride(thread, null);
     }
 
     private static int s_setPermanently;

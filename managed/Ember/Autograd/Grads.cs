@@ -24,14 +24,31 @@ internal static class Grads
     }
 
     /// <summary>True when a binary op's inputs had the same shape and dtype: their gradients need no reduction or cast.</summary>
-    public static bool SameLayout(long[] aShape, DType aType, long[] bShape, DType bType) =>
-        aType == bType && (ReferenceEquals(aShape, bShape) || aShape.AsSpan().SequenceEqual(bShape));
+    public static bool SameLayout(long[] aShape, DType aType, long[] bShape, DType bType) => aType == bType && SameShape(aShape, bShape);
+
+    /// <summary>
+    /// Shape equality for the autograd paths every op takes: results of recorded ops often share their input's shape
+    /// array, and shapes are short, so this beats the general span compare (its call and length set-up) here.
+    /// </summary>
+    public static bool SameShape(long[] a, long[] b)
+    {
+        if (ReferenceEquals(a, b))
+            return true;
+        if (a.Length != b.Length)
+            return false;
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (a[i] != b[i])
+                return false;
+        }
+        return true;
+    }
 
     /// <summary>The sum of <paramref name="g"/> over the dims broadcasting added or stretched, so that it has <paramref name="shape"/>; g itself when it already has.</summary>
     public static Tensor SumTo(Tensor g, long[] shape)
     {
         long[] gs = g.ShapeArray;
-        if (gs.AsSpan().SequenceEqual(shape))
+        if (SameShape(gs, shape))
             return g;
         int lead = gs.Length - shape.Length;
         if (lead < 0)
@@ -50,7 +67,7 @@ internal static class Grads
     /// <summary>Checks a gradient against the tensor it is for: same shape (else an error naming the node) and dtype (cast when it differs).</summary>
     public static Tensor Validate(Tensor g, long[] shape, DType dtype, Autograd.Node node)
     {
-        if (!g.ShapeArray.AsSpan().SequenceEqual(shape))
+        if (!SameShape(g.ShapeArray, shape))
         {
             string got = g.Shape.ToString();
             g.Dispose();
@@ -89,9 +106,20 @@ internal static class Grads
         }
         foreach (Tensor? g in incoming)
         {
-            if (g is not null && Array.IndexOf(results, g) < 0)
+            if (g is not null && !Contains(results, g))
                 g.Dispose();
         }
+    }
+
+    // By reference (Array.IndexOf goes through the default equality comparer).
+    private static bool Contains(Tensor?[] results, Tensor g)
+    {
+        foreach (Tensor? r in results)
+        {
+            if (ReferenceEquals(r, g))
+                return true;
+        }
+        return false;
     }
 }
 
@@ -118,7 +146,8 @@ internal static class Hooks
     /// <summary>Stores (or adds) a non-leaf's gradient into its <see cref="Tensor.Grad"/> for <see cref="Tensor.RetainGrad"/>.</summary>
     public static void Retain(AutogradMeta meta, Tensor g)
     {
-        lock (meta)
+        meta.EnterGrad();
+        try
         {
             Tensor? old = meta.Grad;
             if (old is null)
@@ -127,6 +156,10 @@ internal static class Hooks
                 old.Add_(g);
             else
                 meta.Grad = (old + g).DetachFromScope();
+        }
+        finally
+        {
+            meta.ExitGrad();
         }
     }
 }

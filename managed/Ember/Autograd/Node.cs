@@ -138,7 +138,8 @@ public static partial class Autograd
             if (Leaf.LeafHooks is { } hooks)
                 g = Hooks.Run(hooks, g);
             g = Grads.Validate(g, Shape, DType, this);
-            lock (Leaf)
+            Leaf.EnterGrad();
+            try
             {
                 Tensor? old = Leaf.Grad;
                 if (old is null)
@@ -160,6 +161,10 @@ public static partial class Autograd
                     Leaf.Grad = (old + g).DetachFromScope();
                     g.Dispose();
                 }
+            }
+            finally
+            {
+                Leaf.ExitGrad();
             }
             RunPostHooks();
         }
@@ -194,7 +199,8 @@ public static partial class Autograd
         {
             if (!SameLayout(g) || (factor is not null && !SameLayout(factor)))
                 return false;
-            lock (Leaf)
+            Leaf.EnterGrad();
+            try
             {
                 // (An inference tensor as Grad takes the ordinary path, whose in-place add refuses it.)
                 if (Leaf.Grad is not { IsDisposed: false } old || !SameLayout(old) || old._requiresGrad || old._inference
@@ -207,10 +213,14 @@ public static partial class Autograd
                 GC.KeepAlive(factor);
                 Tensor.Check(status, old, g);
             }
+            finally
+            {
+                Leaf.ExitGrad();
+            }
             return true;
         }
 
-        private bool SameLayout(Tensor t) => t.DType == DType && t.ShapeArray.AsSpan().SequenceEqual(Shape);
+        private bool SameLayout(Tensor t) => t.DType == DType && Grads.SameShape(t.ShapeArray, Shape);
     }
 
     /// <summary>An edge of the graph: the node that gets a gradient and the slot it goes to.</summary>

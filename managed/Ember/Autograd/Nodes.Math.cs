@@ -73,7 +73,9 @@ internal sealed class PassBackward(string name, bool negate) : Autograd.Node
 /// <summary>a * b: grad * b and grad * a.</summary>
 internal sealed class MulBackward(long[] aShape, DType aType, long[] bShape, DType bType) : Autograd.Node
 {
-    public SavedTensor? A, B;
+    // Embedded rather than SavedTensor objects: a * b is recorded often enough for the two allocations to show.
+    // A is saved only when b needs a gradient, B only when a does.
+    public SavedSlot A, B;
 
     public override string Name => "MulBackward0";
 
@@ -82,11 +84,11 @@ internal sealed class MulBackward(long[] aShape, DType aType, long[] bShape, DTy
         Tensor g = grads[0]!;
         if (Grads.SameLayout(aShape, aType, bShape, bType))
         {
-            return [NeedsGrad(0) ? (g * B!.Unpack(this)).KnownLayout(aShape, aType) : null,
-                NeedsGrad(1) ? (g * A!.Unpack(this)).KnownLayout(bShape, bType) : null];
+            return [NeedsGrad(0) ? (g * B.Unpack(this)).KnownLayout(aShape, aType) : null,
+                NeedsGrad(1) ? (g * A.Unpack(this)).KnownLayout(bShape, bType) : null];
         }
-        Tensor? ga = NeedsGrad(0) ? Grads.ToInput(g * B!.Unpack(this), true, aShape, aType) : null;
-        Tensor? gb = NeedsGrad(1) ? Grads.ToInput(g * A!.Unpack(this), true, bShape, bType) : null;
+        Tensor? ga = NeedsGrad(0) ? Grads.ToInput(g * B.Unpack(this), true, aShape, aType) : null;
+        Tensor? gb = NeedsGrad(1) ? Grads.ToInput(g * A.Unpack(this), true, bShape, bType) : null;
         return [ga, gb];
     }
 
@@ -97,23 +99,23 @@ internal sealed class MulBackward(long[] aShape, DType aType, long[] bShape, DTy
     {
         Tensor g = grads[0]!;
         Tensor? ga = null, gb = null;
-        if (into[0] is not { } accA || !accA.TryAccumulate(g, B!.Unpack(this)))
+        if (into[0] is not { } accA || !accA.TryAccumulate(g, B.Unpack(this)))
         {
             into[0] = null;
-            ga = NeedsGrad(0) ? Grads.ToInput(g * B!.Unpack(this), true, aShape, aType) : null;
+            ga = NeedsGrad(0) ? Grads.ToInput(g * B.Unpack(this), true, aShape, aType) : null;
         }
-        if (into[1] is not { } accB || !accB.TryAccumulate(g, A!.Unpack(this)))
+        if (into[1] is not { } accB || !accB.TryAccumulate(g, A.Unpack(this)))
         {
             into[1] = null;
-            gb = NeedsGrad(1) ? Grads.ToInput(g * A!.Unpack(this), true, bShape, bType) : null;
+            gb = NeedsGrad(1) ? Grads.ToInput(g * A.Unpack(this), true, bShape, bType) : null;
         }
         return ga is null && gb is null ? [] : [ga, gb];
     }
 
     internal override void ReleaseSaved()
     {
-        A?.Release();
-        B?.Release();
+        A.Release();
+        B.Release();
     }
 }
 
@@ -210,7 +212,7 @@ internal sealed class ReduceBackward(string name, long[] inputShape, DType input
     internal bool IsFull => dims is null;
 
     /// <summary>The input's gradient when the output's is 1: ones, or 1/n for the mean.</summary>
-    internal Tensor GradientOfOne(Device device) => Seeds.Filled(inputShape, inputType, device, count == 0 ? 1.0 : 1.0 / count);
+    internal Tensor GradientOfOne(AutogradThread thread, Device device) => Seeds.Filled(thread, inputShape, inputType, device, count == 0 ? 1.0 : 1.0 / count);
 
     internal override Tensor?[] Apply(Tensor?[] grads)
     {

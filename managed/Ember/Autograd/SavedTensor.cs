@@ -6,13 +6,41 @@ namespace Ember;
 /// (so an in-place change before backward is an error, not a wrong gradient). The alias shares the
 /// tensor's autograd meta: for higher-order gradients it is the same variable as the original.
 /// </summary>
+/// <remarks>
+/// The state lives in a <see cref="SavedSlot"/>; a node that saves tensors on every call of a hot op
+/// (<see cref="MulBackward"/>) embeds slots in itself instead of allocating these objects.
+/// </remarks>
 internal sealed class SavedTensor
 {
-    private Tensor? _value;
-    private readonly long _version;
-    private readonly bool _owned;
+    private SavedSlot _slot;
 
-    private SavedTensor(Tensor value, long version, bool owned)
+    private SavedTensor(SavedSlot slot) => _slot = slot;
+
+    /// <summary>Saves <paramref name="tensor"/>; see <see cref="SavedSlot.Of"/>.</summary>
+    public static SavedTensor Of(Tensor tensor) => new(SavedSlot.Of(tensor));
+
+    /// <summary>Takes ownership of <paramref name="owned"/>, a tensor nobody else holds (e.g. a copy made before an in-place op).</summary>
+    public static SavedTensor Own(Tensor owned) => new(SavedSlot.Own(owned));
+
+    /// <summary>The saved tensor, checked against the version it was saved at; see <see cref="SavedSlot.Unpack"/>.</summary>
+    public Tensor Unpack(Autograd.Node node) => _slot.Unpack(node);
+
+    /// <summary>Drops the graph's native reference now.</summary>
+    public void Release() => _slot.Release();
+}
+
+/// <summary>
+/// The state of a saved tensor (see <see cref="SavedTensor"/>), as a struct that a node can hold in a field. Use it
+/// only through a mutable field (never a copy): <see cref="Release"/> clears it in place. The default value holds
+/// nothing and unpacks as a freed one.
+/// </summary>
+internal struct SavedSlot
+{
+    private Tensor? _value;
+    private long _version;
+    private bool _owned;
+
+    private SavedSlot(Tensor value, long version, bool owned)
     {
         _value = value;
         _version = version;
@@ -25,7 +53,7 @@ internal sealed class SavedTensor
     /// its owner, who keeps it for longer than any graph: that one is referred to as it is. (Extra
     /// references to a leaf, such as those the engine makes, are marked shared and get their own reference.)
     /// </summary>
-    public static SavedTensor Of(Tensor tensor)
+    public static SavedSlot Of(Tensor tensor)
     {
         if (tensor._inference)
             Inference.CheckSave(tensor);
@@ -35,7 +63,7 @@ internal sealed class SavedTensor
     }
 
     /// <summary>Takes ownership of <paramref name="owned"/>, a tensor nobody else holds (e.g. a copy made before an in-place op).</summary>
-    public static SavedTensor Own(Tensor owned) => new(owned.DetachFromScope(), owned.VersionCounter, owned: true);
+    public static SavedSlot Own(Tensor owned) => new(owned.DetachFromScope(), owned.VersionCounter, owned: true);
 
     /// <summary>The saved tensor, checked against the version it was saved at.</summary>
     /// <exception cref="AutogradException">The graph was freed, or the tensor was modified in place since it was saved.</exception>

@@ -12,7 +12,7 @@ internal static class Seeds
     // Only a loss-sized seed is kept (a few bytes per thread that ran a backward); larger ones are made each time.
     private const long MaxCachedElements = 16;
 
-    private sealed class Entry(Tensor value, long[] shape, DType dtype, Device device, double fill, long version)
+    internal sealed class Entry(Tensor value, long[] shape, DType dtype, Device device, double fill, long version)
     {
         public readonly Tensor Value = value;
         public readonly long[] Shape = shape;
@@ -22,24 +22,24 @@ internal static class Seeds
         public readonly long Version = version;
     }
 
-    [ThreadStatic]
-    private static Entry? t_last;
-
     /// <summary>A tensor of <paramref name="shape"/> filled with <paramref name="fill"/>, owned by the caller (in the current scope).</summary>
-    public static Tensor Filled(long[] shape, DType dtype, Device device, double fill)
+    public static Tensor Filled(long[] shape, DType dtype, Device device, double fill) => Filled(AutogradThread.Current, shape, dtype, device, fill);
+
+    /// <summary><see cref="Filled(long[], DType, Device, double)"/> with the calling thread's state already at hand.</summary>
+    public static Tensor Filled(AutogradThread thread, long[] shape, DType dtype, Device device, double fill)
     {
         long n = 1;
         foreach (long s in shape)
             n *= s;
         if (n > MaxCachedElements)
             return Make(shape, dtype, device, fill);
-        Entry? e = t_last;
-        if (e is null || e.DType != dtype || e.Device != device || e.Fill != fill || !e.Shape.AsSpan().SequenceEqual(shape)
+        Entry? e = thread.Seed;
+        if (e is null || e.DType != dtype || e.Device != device || e.Fill != fill || !Grads.SameShape(e.Shape, shape)
             || e.Value.VersionCounter != e.Version)
         {
             Tensor value = Make(shape, dtype, device, fill).DetachFromScope();
-            t_last?.Value.Dispose();
-            t_last = e = new Entry(value, shape, dtype, device, fill, value.VersionCounter);
+            thread.Seed?.Value.Dispose();
+            thread.Seed = e = new Entry(value, shape, dtype, device, fill, value.VersionCounter);
         }
         return e.Value.SharedRef().KnownLayout(shape, dtype);
     }

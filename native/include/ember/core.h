@@ -20,6 +20,16 @@ extern "C" {
 #define EMBER_API __attribute__((visibility("default")))
 #endif
 
+/* Marks a call that never blocks, never calls back into its caller and returns in nanoseconds (a
+ * metadata read, a reference count increment): the .NET bindings import it with
+ * [SuppressGCTransition], which saves the runtime's GC transition on every call. Empty for C
+ * compilers; the bindings generator defines EMBER_BINDINGS_GENERATOR and reads the annotation. */
+#if defined(EMBER_BINDINGS_GENERATOR)
+#define EMBER_NOBLOCK __attribute__((annotate("ember_noblock")))
+#else
+#define EMBER_NOBLOCK
+#endif
+
 /* Bumped on every incompatible change of this header. */
 #define EMBER_ABI_VERSION 1
 
@@ -90,7 +100,7 @@ EMBER_API ember_status ember_set_num_threads(int32_t n);
 EMBER_API ember_status ember_get_num_threads(int32_t* out);
 
 /* Bytes currently held by live CPU storages (for leak checks and GC pressure). */
-EMBER_API ember_status ember_cpu_bytes_allocated(int64_t* out);
+EMBER_API EMBER_NOBLOCK ember_status ember_cpu_bytes_allocated(int64_t* out);
 
 /* Random generators. NULL everywhere a generator is taken means the default (global) one. */
 EMBER_API ember_status ember_manual_seed(uint64_t seed);

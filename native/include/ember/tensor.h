@@ -9,25 +9,27 @@ extern "C" {
 #endif
 
 /* ---- lifetime ---- */
-EMBER_API ember_status ember_tensor_retain(ember_tensor t, ember_tensor* out);
+/* (release is not EMBER_NOBLOCK: dropping the last reference frees memory and may run the release
+ * callback of ember_from_blob, which calls back into the caller.) */
+EMBER_API EMBER_NOBLOCK ember_status ember_tensor_retain(ember_tensor t, ember_tensor* out);
 EMBER_API ember_status ember_tensor_release(ember_tensor t);
 
 /* ---- metadata ---- */
-EMBER_API ember_status ember_tensor_ndim(ember_tensor t, int32_t* out);
+EMBER_API EMBER_NOBLOCK ember_status ember_tensor_ndim(ember_tensor t, int32_t* out);
 /* Writes ndim sizes (resp. strides, in elements) into out, which holds at least ndim entries. */
-EMBER_API ember_status ember_tensor_sizes(ember_tensor t, int64_t* out);
-EMBER_API ember_status ember_tensor_strides(ember_tensor t, int64_t* out);
-EMBER_API ember_status ember_tensor_offset(ember_tensor t, int64_t* out);
-EMBER_API ember_status ember_tensor_numel(ember_tensor t, int64_t* out);
-EMBER_API ember_status ember_tensor_dtype(ember_tensor t, int32_t* out);
-EMBER_API ember_status ember_tensor_device(ember_tensor t, ember_device* out);
-EMBER_API ember_status ember_tensor_is_contiguous(ember_tensor t, int32_t* out);
+EMBER_API EMBER_NOBLOCK ember_status ember_tensor_sizes(ember_tensor t, int64_t* out);
+EMBER_API EMBER_NOBLOCK ember_status ember_tensor_strides(ember_tensor t, int64_t* out);
+EMBER_API EMBER_NOBLOCK ember_status ember_tensor_offset(ember_tensor t, int64_t* out);
+EMBER_API EMBER_NOBLOCK ember_status ember_tensor_numel(ember_tensor t, int64_t* out);
+EMBER_API EMBER_NOBLOCK ember_status ember_tensor_dtype(ember_tensor t, int32_t* out);
+EMBER_API EMBER_NOBLOCK ember_status ember_tensor_device(ember_tensor t, ember_device* out);
+EMBER_API EMBER_NOBLOCK ember_status ember_tensor_is_contiguous(ember_tensor t, int32_t* out);
 /* Address of element 0 (storage base + offset). CPU tensors only. */
 EMBER_API ember_status ember_tensor_data_ptr(ember_tensor t, void** out);
 /* Size in bytes of the storage this tensor views (shared with its views). */
 EMBER_API ember_status ember_tensor_storage_nbytes(ember_tensor t, int64_t* out);
 /* Version counter shared by a tensor and its views; bumped by every in-place op. */
-EMBER_API ember_status ember_tensor_version(ember_tensor t, int64_t* out);
+EMBER_API EMBER_NOBLOCK ember_status ember_tensor_version(ember_tensor t, int64_t* out);
 /* 1 when both tensors view the same storage. */
 EMBER_API ember_status ember_tensor_shares_storage(ember_tensor a, ember_tensor b, int32_t* out);
 

@@ -533,10 +533,14 @@ void ternary_(const char* name, MathTernaryOp op, const Tensor& a, const Tensor&
               Scalar value, DType compute) {
   meta::check_same_device(name, a, b);
   meta::check_same_device(name, a, c);
-  const DimVector ab = meta::broadcast_shapes(name, a, b);
-  const DimVector shape = meta::broadcast_shapes(name, ab, c->sizes(), "the third operand");
-  EMBER_CHECK(meta::same_shape(shape, a->sizes()), EMBER_ERROR_SHAPE, name, ": output with shape ",
-              a->sizes(), " doesn't match the broadcast shape ", shape);
+  // Operands of the output's own shape (an optimizer step, autograd adding into a gradient)
+  // broadcast to it as they are: the broadcast shapes need not be built.
+  if (!meta::same_shape(a->sizes(), b->sizes()) || !meta::same_shape(a->sizes(), c->sizes())) {
+    const DimVector ab = meta::broadcast_shapes(name, a, b);
+    const DimVector shape = meta::broadcast_shapes(name, ab, c->sizes(), "the third operand");
+    EMBER_CHECK(meta::same_shape(shape, a->sizes()), EMBER_ERROR_SHAPE, name,
+                ": output with shape ", a->sizes(), " doesn't match the broadcast shape ", shape);
+  }
   meta::check_no_partial_overlap(name, a, b);
   meta::check_no_partial_overlap(name, a, c);
   into(name, a, compute, [&](const Tensor& out) {
@@ -548,7 +552,10 @@ void ternary_(const char* name, MathTernaryOp op, const Tensor& a, const Tensor&
 
 DType addc_dtype(const char* name, const Tensor& a, const Tensor& t1, const Tensor& t2,
                  Scalar value, bool divide) {
-  const DType r = meta::ResultType().add(a).add(t1).add(t2).get();
+  // Tensors of one dtype promote to it whatever their dims.
+  const DType r = a->dtype() == t1->dtype() && a->dtype() == t2->dtype()
+                      ? a->dtype()
+                      : meta::ResultType().add(a).add(t1).add(t2).get();
   EMBER_CHECK(!divide || is_floating(r), EMBER_ERROR_DTYPE, name,
               ": integer division with addcdiv is not supported (", meta::describe(t1), " / ",
               meta::describe(t2), "); use floating tensors");
