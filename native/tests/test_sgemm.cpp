@@ -1,7 +1,7 @@
 // Ember's own packed sgemm against a triple loop in double: every edge of its tiling (rows left
-// over from the 6-row panels, columns left over from the 16-column strips, depths across the
-// 256-deep blocks and off the 8-step transposed packing), all four transposes, alpha and beta, and
-// BLAS's rule that beta == 0 never reads C.
+// over from the 6-row panels, columns left over from the 16-column strips and 4096-column blocks,
+// depths across the 256-deep blocks and off the 8-step transposed packing), all four transposes,
+// alpha and beta, and BLAS's rule that beta == 0 never reads C.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -60,8 +60,8 @@ TEST(Sgemm, EveryTilingEdgeMatchesAPlainProduct) {
     for (bool tb : {false, true}) {
       // Rows 1..13 cover every remainder of the 6-row panels; 150 crosses a 144-row block.
       for (int64_t m : {1, 5, 6, 7, 11, 13, 150}) check({ta, tb, m, 37, 19, 1.0f, 0.0f});
-      // Columns around the 16-wide strips.
-      for (int64_t n : {1, 15, 16, 17, 33, 100}) check({ta, tb, 9, n, 23, 1.0f, 0.0f});
+      // Columns around the 16-wide strips and the 4096-wide packed blocks.
+      for (int64_t n : {1, 15, 16, 17, 33, 100, 4100}) check({ta, tb, 9, n, 23, 1.0f, 0.0f});
       // Depths around the 8-step transposed packing and the 256-deep blocks (784 = 3 x 196).
       for (int64_t k : {1, 7, 8, 9, 255, 256, 257, 513, 784}) check({ta, tb, 8, 20, k, 1.0f, 0.0f});
     }

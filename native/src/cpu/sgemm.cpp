@@ -21,6 +21,8 @@ constexpr int64_t kNr = 16;   // columns of a register tile: two 8-float vectors
 constexpr int64_t kKc = 256;  // depth of one packed block: a 6 x 256 panel and a 256 x 16 strip
                               // (22 KiB together) stay in the 32 KiB L1 while a tile is computed
 constexpr int64_t kMc = 144;  // rows of A packed at once (144 KiB at kKc): they stay in L2
+constexpr int64_t kNc = 4096;  // columns of B packed at once (4 MiB at kKc): bounds what a thread
+                               // keeps for packing however wide the product
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -217,21 +219,24 @@ EMBER_TARGET_AVX2 void run(bool ta, bool tb, int64_t m, int64_t n, int64_t k, fl
   const int64_t kc_max = ceil_div(k, ceil_div(k, kKc));
   const int64_t mc_max = std::min(kMc, ceil_div(m, kMr) * kMr);
   PackBuffers& buf = buffers();
-  float* bp = PackBuffers::grow(buf.b, buf.b_size, kc_max * ceil_div(n, kNr) * kNr);
+  float* bp = PackBuffers::grow(buf.b, buf.b_size, kc_max * ceil_div(std::min(n, kNc), kNr) * kNr);
   // +8: the A packing's 8-wide stores reach 2 values past their panel.
   float* ap = PackBuffers::grow(buf.a, buf.a_size, kc_max * mc_max + 8);
-  for (int64_t p0 = 0; p0 < k; p0 += kc_max) {
-    const int64_t kc = std::min(kc_max, k - p0);
-    const float beta_here = p0 == 0 ? beta : 1.0f;  // later depth blocks add to the first
-    pack_b(tb, b, ldb, p0, kc, 0, n, bp);
-    for (int64_t i0 = 0; i0 < m; i0 += mc_max) {
-      const int64_t mc = std::min(mc_max, m - i0);
-      pack_a(ta, a, lda, i0, mc, p0, kc, ap);
-      for (int64_t j = 0; j < n; j += kNr) {
-        const float* strip = bp + j * kc;
-        for (int64_t i = 0; i < mc; i += kMr) {
-          tile(kc, ap + i * kc, strip, c + (i0 + i) * ldc + j, ldc, std::min(kMr, mc - i),
-               std::min(kNr, n - j), alpha, beta_here);
+  for (int64_t j0 = 0; j0 < n; j0 += kNc) {
+    const int64_t nc = std::min(kNc, n - j0);
+    for (int64_t p0 = 0; p0 < k; p0 += kc_max) {
+      const int64_t kc = std::min(kc_max, k - p0);
+      const float beta_here = p0 == 0 ? beta : 1.0f;  // later depth blocks add to the first
+      pack_b(tb, b, ldb, p0, kc, j0, nc, bp);
+      for (int64_t i0 = 0; i0 < m; i0 += mc_max) {
+        const int64_t mc = std::min(mc_max, m - i0);
+        pack_a(ta, a, lda, i0, mc, p0, kc, ap);
+        for (int64_t j = 0; j < nc; j += kNr) {
+          const float* strip = bp + j * kc;
+          for (int64_t i = 0; i < mc; i += kMr) {
+            tile(kc, ap + i * kc, strip, c + (i0 + i) * ldc + j0 + j, ldc, std::min(kMr, mc - i),
+                 std::min(kNr, nc - j), alpha, beta_here);
+          }
         }
       }
     }
