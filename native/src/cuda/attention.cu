@@ -7,15 +7,15 @@
 // atomics. float16 and bfloat16 multiply on tensor cores (wmma 16x16x16, float accumulators);
 // float32 and float64 run the same tiles with plain FMAs. Dropout regenerates the CPU kernel's
 // Philox keep mask (see SdpaParams), so both devices drop the same elements.
+// float16/bfloat16 with head dims 64 and 128 run on the register tiles of attention_mma.cu and
+// attention_mma_backward.cu instead; this file takes every other case.
 #include <mma.h>
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-#include "common.cuh"
-#include "core/attention.h"
-#include "philox.cuh"
+#include "attention.cuh"
 
 namespace ember_cuda {
 
@@ -54,31 +54,6 @@ __device__ inline A warp_sum(A v) {
   return v;
 }
 
-// The batch dims with each operand's strides (SdpaParams' batch description).
-struct BatchLayout {
-  int32_t dims;
-  int64_t sizes[ember::kSdpaMaxBatchDims];
-  int64_t q[ember::kSdpaMaxBatchDims], k[ember::kSdpaMaxBatchDims], v[ember::kSdpaMaxBatchDims],
-      m[ember::kSdpaMaxBatchDims];
-};
-
-struct Offsets {
-  int64_t q = 0, k = 0, v = 0, m = 0;
-};
-
-__device__ inline Offsets batch_offsets(const BatchLayout& l, int64_t b) {
-  Offsets o;
-  for (int d = l.dims - 1; d >= 0; --d) {
-    const int64_t i = b % l.sizes[d];
-    b /= l.sizes[d];
-    o.q += i * l.q[d];
-    o.k += i * l.k[d];
-    o.v += i * l.v[d];
-    o.m += i * l.m[d];
-  }
-  return o;
-}
-
 // What both directions read: operands, mask, dropout and shapes. Ep and Evp are E and Ev rounded
 // up to 16 (the tiles are zero-padded to them).
 template <class T>
@@ -94,15 +69,14 @@ struct Common {
   int Ep, Evp;
   A scale;
   bool causal, dropout;
-  uint32_t threshold;  // keep when (word >> 8) < threshold
-  A kept;              // 1 / keep
-  uint64_t seed, base;
-  BatchLayout batch;
+  SdpaDropout drop;
+  A kept;  // 1 / keep
+  SdpaBatch batch;
 };
 
 // The score of query i and key j: scale * dot + mask, -inf where masked.
 template <class T>
-__device__ inline acc_t<T> score(const Common<T>& c, const Offsets& o, acc_t<T> dot, int64_t i,
+__device__ inline acc_t<T> score(const Common<T>& c, const SdpaOffsets& o, acc_t<T> dot, int64_t i,
                                  int64_t j) {
   using A = acc_t<T>;
   if (c.causal && j > i) return A(-INFINITY);
@@ -119,8 +93,7 @@ __device__ inline acc_t<T> score(const Common<T>& c, const Offsets& o, acc_t<T> 
 template <class T>
 __device__ inline acc_t<T> drop_factor(const Common<T>& c, int64_t b, int64_t i, int64_t j) {
   const uint64_t k = static_cast<uint64_t>((b * c.L + i) * c.S + j);
-  const PhiloxWords w = philox4x32(c.seed, c.base + (k >> 2));
-  return (w.v[k & 3] >> 8) < c.threshold ? c.kept : acc_t<T>(0);
+  return sdpa_keeps(c.drop, k) ? c.kept : acc_t<T>(0);
 }
 
 // rows x cols of src (row stride src_ld) into the shared tile dst (rows_pad x cols_pad, row
@@ -256,7 +229,7 @@ __global__ void __launch_bounds__(kBlock) sdpa_forward_kernel(const FwdArgs<T> a
   const int64_t tiles = (c.L + Br - 1) / Br;
   const int64_t b = blockIdx.x / tiles, i0 = blockIdx.x % tiles * Br;
   const int rows = static_cast<int>(min(int64_t{Br}, c.L - i0));
-  const Offsets off = batch_offsets(c.batch, b);
+  const SdpaOffsets off = sdpa_offsets(c.batch, b);
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
 
   load_tile(qs, f.ldt, c.q + off.q + i0 * c.E, c.E, rows, static_cast<int>(c.E), Br, c.Ep);
@@ -419,7 +392,7 @@ __global__ void __launch_bounds__(kBlock) sdpa_backward_kernel(const BwdArgs<T> 
   const int64_t tiles = (c.S + Bc - 1) / Bc;
   const int64_t b = blockIdx.x / tiles, j0 = blockIdx.x % tiles * Bc;
   const int cols = static_cast<int>(min(int64_t{Bc}, c.S - j0));
-  const Offsets off = batch_offsets(c.batch, b);
+  const SdpaOffsets off = sdpa_offsets(c.batch, b);
   const int E = static_cast<int>(c.E), Ev = static_cast<int>(c.Ev);
 
   load_tile(ks, f.ldt, c.k + off.k + j0 * c.E, c.E, cols, E, Bc, c.Ep);
@@ -501,18 +474,9 @@ Common<T> common_args(const ember_kernel_tensor* q, const ember_kernel_tensor* k
   c.scale = static_cast<A>(p.scale);
   c.causal = p.causal;
   c.dropout = p.dropout;
-  c.threshold = static_cast<uint32_t>(std::min(p.keep * 16777216.0, 16777216.0));
+  c.drop = sdpa_dropout(p);
   c.kept = p.keep > 0 ? static_cast<A>(1 / p.keep) : A(0);
-  c.seed = p.seed;
-  c.base = p.base;
-  c.batch.dims = p.batch_dims;
-  for (int d = 0; d < p.batch_dims; ++d) {
-    c.batch.sizes[d] = p.batch_sizes[d];
-    c.batch.q[d] = p.q_bs[d];
-    c.batch.k[d] = p.k_bs[d];
-    c.batch.v[d] = p.v_bs[d];
-    c.batch.m[d] = p.m_bs[d];
-  }
+  c.batch = sdpa_batch(p);
   return c;
 }
 
@@ -592,6 +556,7 @@ ember_status sdpa(void*, const ember_kernel_tensor* out, const ember_kernel_tens
     dispatch_float(q->dtype, op, [&](auto tag) {
       using T = typename decltype(tag)::type;
       check_dtypes<T>(op, q, lse);
+      if (sdpa_forward_mma(out, lse, q, k, v, mask, p)) return;
       const Common<T> c = common_args<T>(q, k, v, mask, p);
       launch_tiled<T, true>(op, p, q->dtype, p.L, [&](int Br, int Bc) {
         return FwdArgs<T>{c, fwd_layout<T>(Br, Bc, c.Ep, c.Evp), data<T>(out), data<acc_t<T>>(lse)};
@@ -621,6 +586,11 @@ ember_status sdpa_backward(void*, const ember_kernel_tensor* grad_q,
       sdpa_delta_kernel<T><<<blocks_for(rows * 32), kThreads, 0, stream()>>>(
           data<T>(grad_out), data<T>(out), delta.as<A>(), rows, p.Ev);
       EC_LAUNCHED("scaled_dot_product_attention_backward");
+      if constexpr (std::is_same_v<A, float>) {
+        if (sdpa_backward_mma(grad_q, grad_k, grad_v, grad_out, q, k, v, mask, lse, delta.as<A>(),
+                              p))
+          return;
+      }
       const Common<T> c = common_args<T>(q, k, v, mask, p);
       launch_tiled<T, false>(op, p, q->dtype, p.S, [&](int Br, int Bc) {
         return BwdArgs<T>{c,
