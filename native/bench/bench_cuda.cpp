@@ -22,6 +22,7 @@ namespace ember {
 namespace {
 
 using bench::cuda_ready;
+using bench::host_timed;
 using bench::kCuda;
 using bench::timed;
 
@@ -50,24 +51,6 @@ BENCHMARK(BM_CudaAdd1Host)
     ->Name("cuda_add_1elem_host/impl:ember")
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
-
-// The host's own cost per call: only the calls are timed (100 per iteration, fewer than the
-// launch queue holds, so the host never waits for the GPU), the synchronisation after them is not.
-template <class F>
-void host_timed(benchmark::State& st, F body) {
-  body();
-  synchronize(kCuda);
-  for (auto _ : st) {
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < 100; ++i) body();
-    const auto t1 = std::chrono::steady_clock::now();
-    synchronize(kCuda);
-    st.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
-  }
-  // The time is per 100 calls; per_call is in seconds.
-  st.counters["per_call"] = benchmark::Counter(
-      100, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
-}
 
 void BM_CudaAdd1CallOnly(benchmark::State& st) {
   if (!cuda_ready(st)) return;

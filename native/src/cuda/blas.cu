@@ -1,9 +1,12 @@
 // matmul and linear through cuBLAS: row-major products are computed as their column-major
 // transposes (C^T = B^T A^T), so no operand is copied unless its layout has no unit stride.
+#include <cublasLt.h>
 #include <cublas_v2.h>
 
+#include <array>
 #include <map>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "allocator.h"
@@ -20,20 +23,6 @@ void check_cublas(cublasStatus_t s, const char* what) {
 
 namespace {
 
-// One handle per thread and device: handles must not be shared by concurrent callers. They live
-// as long as the thread (destroying them at thread exit could race the driver's own teardown).
-cublasHandle_t handle(int32_t device) {
-  thread_local std::vector<cublasHandle_t> handles;
-  if (handles.size() <= static_cast<size_t>(device))
-    handles.resize(static_cast<size_t>(device) + 1);
-  cublasHandle_t& h = handles[static_cast<size_t>(device)];
-  if (h == nullptr) {
-    RelaxedCapture relaxed;  // as for the workspace below
-    check_cublas(cublasCreate(&h), "cublasCreate");
-  }
-  return h;
-}
-
 // A workspace as large as PyTorch's on Hopper lets cuBLAS pick its fastest kernels. One per thread,
 // device and stream, as PyTorch keeps them: two streams sharing one could overlap in it.
 constexpr size_t kWorkspace = size_t{32} << 20;
@@ -49,13 +38,44 @@ void* workspace(int32_t device, cudaStream_t s) {
   return w;
 }
 
-// The thread's handle for device, on the current stream with that stream's workspace.
-cublasHandle_t handle_on_stream(int32_t device) {
-  cublasHandle_t h = handle(device);
-  check_cublas(cublasSetStream(h, stream()), "cublasSetStream");
-  check_cublas(cublasSetWorkspace(h, workspace(device, stream()), kWorkspace),
-               "cublasSetWorkspace");
-  return h;
+// The cuBLAS and cuBLASLt handles of one thread on one device, with what is set on the cuBLAS
+// handle now: each setter is a library call per product, so it runs only when its value changes.
+struct Blas {
+  cublasHandle_t handle = nullptr;
+  cublasLtHandle_t lt = nullptr;
+  bool bound = false;             // stream and space set on handle
+  cudaStream_t stream = nullptr;  // the stream handle runs on ...
+  void* space = nullptr;          // ... and that stream's workspace
+  int math = -1;                  // the cublasMath_t set on handle; -1: none yet
+};
+
+// One per thread and device: handles must not be shared by concurrent callers. They live as long
+// as the thread (destroying them at thread exit could race the driver's own teardown).
+Blas& blas_of(int32_t device) {
+  thread_local std::vector<Blas> all;
+  if (all.size() <= static_cast<size_t>(device)) all.resize(static_cast<size_t>(device) + 1);
+  Blas& b = all[static_cast<size_t>(device)];
+  if (b.handle == nullptr) {
+    RelaxedCapture relaxed;  // as for the workspace
+    check_cublas(cublasCreate(&b.handle), "cublasCreate");
+  }
+  return b;
+}
+
+// The thread's handles for device, the cuBLAS one bound to the current stream and its workspace.
+Blas& blas_on_stream(int32_t device) {
+  Blas& b = blas_of(device);
+  const cudaStream_t s = stream();
+  if (!b.bound || b.stream != s) {
+    b.bound = false;
+    b.space = workspace(device, s);
+    // Setting the stream resets the handle's workspace to cuBLAS's own pool: set it again after.
+    check_cublas(cublasSetStream(b.handle, s), "cublasSetStream");
+    check_cublas(cublasSetWorkspace(b.handle, b.space, kWorkspace), "cublasSetWorkspace");
+    b.stream = s;
+    b.bound = true;
+  }
+  return b;
 }
 
 }  // namespace
@@ -97,11 +117,15 @@ void gemm(int32_t device, const GemmType& type, cublasOperation_t opa, cublasOpe
   const double alpha64 = 1;
   const void* alpha = type.double_scalars ? static_cast<const void*>(&alpha64) : &alpha32;
   const void* beta_p = type.double_scalars ? static_cast<const void*>(&beta) : &beta32;
-  cublasHandle_t h = handle_on_stream(device);
-  check_cublas(cublasSetMathMode(h, type.disallow_reduced_reduction
-                                        ? CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION
-                                        : CUBLAS_DEFAULT_MATH),
-               "cublasSetMathMode");
+  Blas& blas = blas_on_stream(device);
+  const cublasHandle_t h = blas.handle;
+  const cublasMath_t math = type.disallow_reduced_reduction
+                                ? CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION
+                                : CUBLAS_DEFAULT_MATH;
+  if (blas.math != static_cast<int>(math)) {
+    check_cublas(cublasSetMathMode(h, math), "cublasSetMathMode");
+    blas.math = static_cast<int>(math);
+  }
   // A single product goes through cublasGemmEx, as PyTorch's does: its heuristics pick other
   // (faster) kernels for large float16 products than the batched entry point with batch 1.
   if (batch == 1) {
@@ -255,6 +279,156 @@ __global__ void broadcast_rows(T* out, const T* bias, int64_t rows, int64_t cols
     out[i] = bias[i % cols];
 }
 
+// ---- linear with the bias in cuBLASLt's epilogue ----
+
+// The largest power of two up to 256 that divides p: algorithms are chosen for the alignment their
+// operands have.
+uint32_t alignment_of(const void* p) {
+  const auto v = reinterpret_cast<uintptr_t>(p);
+  uint32_t a = 256;
+  while (a > 1 && v % a != 0) a /= 2;
+  return a;
+}
+
+// device, data type, compute type, reduced-precision reductions disallowed, m, n, k, and the
+// alignments of weight, input, output and bias (9 bits each).
+using LtKey = std::array<int64_t, 8>;
+
+struct LtKeyHash {
+  size_t operator()(const LtKey& k) const noexcept {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a over the entries
+    for (int64_t v : k) h = (h ^ static_cast<uint64_t>(v)) * 1099511628211ull;
+    return static_cast<size_t>(h);
+  }
+};
+
+// The descriptors of one product shape and the algorithm cuBLASLt's heuristic chose for it, kept so
+// that a repeated call makes one library call, not a descriptor set-up and a heuristic query.
+// `usable` is false when cuBLASLt has no algorithm: that shape takes the GEMM path.
+struct LtPlan {
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, d = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+  bool usable = false;
+  LtPlan() = default;
+  LtPlan(const LtPlan&) = delete;
+  LtPlan& operator=(const LtPlan&) = delete;
+  ~LtPlan() {
+    if (d != nullptr) cublasLtMatrixLayoutDestroy(d);
+    if (b != nullptr) cublasLtMatrixLayoutDestroy(b);
+    if (a != nullptr) cublasLtMatrixLayoutDestroy(a);
+    if (desc != nullptr) cublasLtMatmulDescDestroy(desc);
+  }
+};
+
+struct LtPreference {
+  cublasLtMatmulPreference_t p = nullptr;
+  LtPreference() {
+    check_cublas(cublasLtMatmulPreferenceCreate(&p), "cublasLtMatmulPreferenceCreate");
+  }
+  LtPreference(const LtPreference&) = delete;
+  LtPreference& operator=(const LtPreference&) = delete;
+  ~LtPreference() { cublasLtMatmulPreferenceDestroy(p); }
+  void set(cublasLtMatmulPreferenceAttributes_t attr, uint32_t v) {
+    check_cublas(cublasLtMatmulPreferenceSetAttribute(p, attr, &v, sizeof v),
+                 "cublasLtMatmulPreferenceSetAttribute");
+  }
+};
+
+template <class V>
+void set_desc(cublasLtMatmulDesc_t desc, cublasLtMatmulDescAttributes_t attr, const V& v) {
+  check_cublas(cublasLtMatmulDescSetAttribute(desc, attr, &v, sizeof v),
+               "cublasLtMatmulDescSetAttribute");
+}
+
+// out (m x n, column-major) = W^T x + bias for W stored k x m and x stored k x n, as the GEMM path
+// computes it: the same compute type (TF32 only when allowed) and, for the 16-bit types, no split-k
+// reduction in the output type when reduced-precision reductions are disallowed.
+std::unique_ptr<LtPlan> make_plan(cublasLtHandle_t lt, const GemmType& type, int64_t m, int64_t n,
+                                  int64_t k, const void* bias, const uint32_t (&align)[4]) {
+  auto plan = std::make_unique<LtPlan>();
+  check_cublas(cublasLtMatmulDescCreate(&plan->desc, type.compute, CUDA_R_32F),
+               "cublasLtMatmulDescCreate");
+  set_desc(plan->desc, CUBLASLT_MATMUL_DESC_TRANSA, CUBLAS_OP_T);
+  set_desc(plan->desc, CUBLASLT_MATMUL_DESC_EPILOGUE, CUBLASLT_EPILOGUE_BIAS);
+  // The heuristic reads the bias pointer for its alignment (the key holds it).
+  set_desc(plan->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, bias);
+  const auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
+  check_cublas(cublasLtMatrixLayoutCreate(&plan->a, type.data, u(k), u(m), k),
+               "cublasLtMatrixLayoutCreate");
+  check_cublas(cublasLtMatrixLayoutCreate(&plan->b, type.data, u(k), u(n), k),
+               "cublasLtMatrixLayoutCreate");
+  check_cublas(cublasLtMatrixLayoutCreate(&plan->d, type.data, u(m), u(n), m),
+               "cublasLtMatrixLayoutCreate");
+  LtPreference pref;
+  const uint64_t space = kWorkspace;
+  check_cublas(cublasLtMatmulPreferenceSetAttribute(
+                   pref.p, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &space, sizeof space),
+               "cublasLtMatmulPreferenceSetAttribute");
+  pref.set(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, align[0]);
+  pref.set(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, align[1]);
+  pref.set(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, align[2]);
+  pref.set(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, align[2]);
+  if (type.disallow_reduced_reduction)
+    pref.set(CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK,
+             CUBLASLT_REDUCTION_SCHEME_NONE | CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE);
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  const cublasStatus_t s = cublasLtMatmulAlgoGetHeuristic(lt, plan->desc, plan->a, plan->b, plan->d,
+                                                          plan->d, pref.p, 1, &result, &found);
+  if (s == CUBLAS_STATUS_SUCCESS && found > 0) {
+    plan->algo = result.algo;
+    plan->usable = true;
+  }
+  return plan;
+}
+
+// out = x W^T + b as one cublasLt call, the bias added in the GEMM's epilogue (one launch where
+// the GEMM path makes two). False, with nothing written, when cuBLASLt has no algorithm for it.
+bool linear_lt(const ember_kernel_tensor* out, const ember_kernel_tensor* x,
+               const ember_kernel_tensor* w, const ember_kernel_tensor* bias, const GemmType& type,
+               int64_t rows, int64_t in, int64_t outs) {
+  const uint32_t align[4] = {alignment_of(w->data), alignment_of(x->data), alignment_of(out->data),
+                             alignment_of(bias->data)};
+  // No preference describes the bias's alignment, and the epilogue fails on biases that are not
+  // 16-byte aligned (a view starting inside its storage); the heuristic refuses operands of one row
+  // or column (as PyTorch found). Those take the GEMM path.
+  if (align[3] < 16 || rows < 2 || in < 2 || outs < 2) return false;
+  const int32_t device = out->device_index;
+  Blas& blas = blas_on_stream(device);
+  if (blas.lt == nullptr) {
+    RelaxedCapture relaxed;  // as for the cuBLAS handle
+    check_cublas(cublasLtCreate(&blas.lt), "cublasLtCreate");
+  }
+  const LtKey key{device,
+                  static_cast<int64_t>(type.data),
+                  static_cast<int64_t>(type.compute),
+                  type.disallow_reduced_reduction,
+                  outs,
+                  rows,
+                  in,
+                  int64_t{align[0]} | int64_t{align[1]} << 9 | int64_t{align[2]} << 18 |
+                      int64_t{align[3]} << 27};
+  // Per thread, as the handles: a plan's bias pointer is set per call.
+  thread_local std::unordered_map<LtKey, std::unique_ptr<LtPlan>, LtKeyHash> plans;
+  auto it = plans.find(key);
+  if (it == plans.end()) {
+    if (plans.size() >= 256) plans.clear();
+    it = plans.emplace(key, make_plan(blas.lt, type, outs, rows, in, bias->data, align)).first;
+  }
+  LtPlan& plan = *it->second;
+  if (!plan.usable) return false;
+  set_desc(plan.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, bias->data);
+  const float one = 1, zero = 0;
+  const cublasStatus_t s =
+      cublasLtMatmul(blas.lt, plan.desc, &one, w->data, plan.a, x->data, plan.b, &zero, out->data,
+                     plan.d, out->data, plan.d, &plan.algo, blas.space, kWorkspace, stream());
+  // The plan's algorithm may not take these operands after all (nothing ran then).
+  if (s == CUBLAS_STATUS_NOT_SUPPORTED || s == CUBLAS_STATUS_INVALID_VALUE) return false;
+  check_cublas(s, "cublasLtMatmul");
+  return true;
+}
+
 ember_status linear(void*, const ember_kernel_tensor* out, const ember_kernel_tensor* x,
                     const ember_kernel_tensor* w, const ember_kernel_tensor* b) {
   return guard([&] {
@@ -262,6 +436,10 @@ ember_status linear(void*, const ember_kernel_tensor* out, const ember_kernel_te
     const GemmType type = gemm_type(out->dtype, "linear");
     const int64_t rows = x->sizes[0], in = x->sizes[1], outs = w->sizes[0];
     if (out->numel == 0) return;
+    // float64 keeps the GEMM path: its scalars are double, which the plan does not describe.
+    if (b != nullptr && in > 0 && !type.double_scalars &&
+        linear_lt(out, x, w, b, type, rows, in, outs))
+      return;
     double beta = 0;
     if (b != nullptr) {
       dispatch_float(out->dtype, "linear", [&](auto tag) {

@@ -1,9 +1,10 @@
 // Convolution over 2 or 3 spatial dims (conv2d, which also serves conv1d and the transposed
-// convolutions, and conv3d) forward and backward, unfold / fold, and max_pool2d. Convolutions go
-// through cuDNN's N-d descriptors when the plugin was built with it and
-// Torch.Backends.Cudnn.Enabled is on (algorithm search when Benchmark is on, deterministic
-// algorithms when Deterministic is); otherwise through vol2col (im2col in 3 dims; a 2-d convolution
-// has depth 1) and cuBLAS, which takes every floating dtype and needs nothing beyond the toolkit.
+// convolutions, and conv3d) forward and backward, and unfold / fold. Convolutions go through
+// cuDNN's N-d descriptors when the plugin was built with it and Torch.Backends.Cudnn.Enabled is on
+// (algorithm search when Benchmark is on, deterministic algorithms when Deterministic is), unless
+// they are small enough that cuDNN's per-call host cost outweighs their GPU work; otherwise through
+// vol2col (im2col in 3 dims; a 2-d convolution has depth 1) and cuBLAS over as many images at once
+// as a scratch budget holds, which takes every floating dtype and needs nothing beyond the toolkit.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -16,7 +17,6 @@
 #include "blas.cuh"
 #include "core/nn_conv_pool.h"
 #include "core/nn_dispatch.h"
-#include "device_error.cuh"
 #include "map.cuh"
 
 #ifdef EMBER_HAVE_CUDNN
@@ -29,7 +29,6 @@ namespace {
 
 using ember::ops::Conv2dParams;
 using ember::ops::ConvParams;
-using ember::ops::Pool2dParams;
 using ember::ops::UnfoldParams;
 
 // The shapes of one convolution in 3 spatial dims (a 2-d one has depth 1): x (N, C, D, H, W),
@@ -167,11 +166,65 @@ __global__ void bias_grad(const T* gy, T* gb, int64_t n, int64_t o, int64_t l) {
   if (threadIdx.x == 0) gb[blockIdx.x] = static_cast<T>(partial[0]);
 }
 
+// gw = (add ? gw : 0) + the per-image weight gradients in partial, added in image order.
+template <class T>
+__global__ void sum_partials(const T* partial, T* gw, int64_t images, int64_t size, bool add) {
+  using A = acc_t<T>;
+  for (int64_t j = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; j < size;
+       j += int64_t{gridDim.x} * blockDim.x) {
+    A sum = add ? to_acc(gw[j]) : A(0);
+    for (int64_t i = 0; i < images; ++i) sum += to_acc(partial[i * size + j]);
+    gw[j] = static_cast<T>(sum);
+  }
+}
+
+// The vol2col path works on as many images at once as a scratch budget holds (their columns, and
+// for the weight gradient one partial gradient each), so a small batch takes one vol2col launch
+// and one GEMM per group instead of two launches per image.
+constexpr int64_t kPassBytes = int64_t{64} << 20;
+
+int64_t images_per_pass(const ConvShape& s, int64_t es, bool weight_partials) {
+  const int64_t per_image = (s.c * s.taps() * s.l() + (weight_partials ? s.o * s.kdim() : 0)) * es;
+  return std::max<int64_t>(1, std::min<int64_t>(s.n, kPassBytes / std::max<int64_t>(1, per_image)));
+}
+
+// The GEMM types of the vol2col path: float32 follows cudnn.allow_tf32 while cuDNN is enabled (the
+// path then stands in for it), the matmul setting when it is not.
+GemmType conv_gemm_type(int32_t dtype, const char* op) {
+  GemmType t = gemm_type(dtype, op);
+  if (dtype == EMBER_FLOAT32 && settings().cudnn_enabled)
+    t.compute = settings().cudnn_allow_tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  return t;
+}
+
+// An operand of the vol2col path's products: leading dimension, and the element strides between
+// images and between groups.
+struct Strides {
+  int64_t ld, image, group;
+};
+
+// C_(i,g) = op(A_(i,g)) op(B_(i,g)) + beta C_(i,g) over `images` images and `groups` groups: one
+// strided batch over the images per group, or over the groups per image, whichever is fewer calls.
+template <class T>
+void gemm_images(int32_t dev, const GemmType& type, cublasOperation_t opa, cublasOperation_t opb,
+                 int64_t m, int64_t n, int64_t k, const T* a, Strides sa, const T* b, Strides sb,
+                 double beta, T* c, Strides sc, int64_t images, int64_t groups) {
+  if (groups <= images) {
+    for (int64_t g = 0; g < groups; ++g)
+      gemm(dev, type, opa, opb, m, n, k, a + g * sa.group, sa.ld, sa.image, b + g * sb.group, sb.ld,
+           sb.image, beta, c + g * sc.group, sc.ld, sc.image, images);
+  } else {
+    for (int64_t i = 0; i < images; ++i)
+      gemm(dev, type, opa, opb, m, n, k, a + i * sa.image, sa.ld, sa.group, b + i * sb.image, sb.ld,
+           sb.group, beta, c + i * sc.image, sc.ld, sc.group, groups);
+  }
+}
+
 void im2col_forward(const ember_kernel_tensor* out, const ember_kernel_tensor* x,
                     const ember_kernel_tensor* w, const ember_kernel_tensor* b, const ConvShape& s,
                     const char* op) {
   const int32_t dev = out->device_index;
-  const GemmType type = gemm_type(out->dtype, op);
+  const GemmType type = conv_gemm_type(out->dtype, op);
   const int64_t es = element_size(out->dtype);
   dispatch_float(out->dtype, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -180,17 +233,20 @@ void im2col_forward(const ember_kernel_tensor* out, const ember_kernel_tensor* x
           data<T>(out), data<const T>(b), s.o, s.l(), out->numel);
       EC_LAUNCHED("convolution bias");
     }
-    const int64_t col_size = s.c * s.taps() * s.l();
-    Scratch col(dev, col_size * es);
-    for (int64_t i = 0; i < s.n; ++i) {
-      vol2col<T><<<blocks_for(col_size), kThreads, 0, stream()>>>(
-          data<const T>(x) + i * s.c * s.volume(), col.as<T>(), s, 1);
+    const int64_t per_image = s.c * s.taps() * s.l();
+    const int64_t pass = images_per_pass(s, es, false);
+    Scratch col(dev, pass * per_image * es);
+    for (int64_t i0 = 0; i0 < s.n; i0 += pass) {
+      const int64_t m = std::min(pass, s.n - i0);
+      vol2col<T><<<blocks_for(m * per_image), kThreads, 0, stream()>>>(
+          data<const T>(x) + i0 * s.c * s.volume(), col.as<T>(), s, m);
       EC_LAUNCHED("convolution vol2col");
-      // out_g^T (L x OG) = col_g^T (L x K) . W_g^T (K x OG), column-major, batched over groups.
-      gemm(dev, type, CUBLAS_OP_N, CUBLAS_OP_N, s.l(), s.og(), s.kdim(), col.as<T>(), s.l(),
-           s.kdim() * s.l(), data<const T>(w), s.kdim(), s.og() * s.kdim(),
-           b != nullptr ? 1.0 : 0.0, data<T>(out) + i * s.o * s.l(), s.l(), s.og() * s.l(),
-           s.groups);
+      // out_(i,g)^T (L x OG) = col_(i,g)^T (L x K) . W_g^T (K x OG), column-major.
+      gemm_images<T>(dev, type, CUBLAS_OP_N, CUBLAS_OP_N, s.l(), s.og(), s.kdim(), col.as<T>(),
+                     {s.l(), per_image, s.kdim() * s.l()}, data<const T>(w),
+                     {s.kdim(), 0, s.og() * s.kdim()}, b != nullptr ? 1.0 : 0.0,
+                     data<T>(out) + i0 * s.o * s.l(), {s.l(), s.o * s.l(), s.og() * s.l()}, m,
+                     s.groups);
     }
   });
 }
@@ -201,7 +257,7 @@ void im2col_backward(const ember_kernel_tensor* gx, const ember_kernel_tensor* g
                      const ember_kernel_tensor* x, const ember_kernel_tensor* w, const ConvShape& s,
                      const char* op) {
   const int32_t dev = gy->device_index;
-  const GemmType type = gemm_type(gy->dtype, op);
+  const GemmType type = conv_gemm_type(gy->dtype, op);
   const int64_t es = element_size(gy->dtype);
   dispatch_float(gy->dtype, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -211,26 +267,40 @@ void im2col_backward(const ember_kernel_tensor* gx, const ember_kernel_tensor* g
       EC_LAUNCHED("convolution bias grad");
     }
     if (gx == nullptr && gw == nullptr) return;
-    const int64_t col_size = s.c * s.taps() * s.l();
-    Scratch col(dev, col_size * es);
-    for (int64_t i = 0; i < s.n; ++i) {
-      const T* gyi = data<const T>(gy) + i * s.o * s.l();
+    const int64_t per_image = s.c * s.taps() * s.l(), wsize = s.o * s.kdim();
+    const int64_t pass = images_per_pass(s, es, gw != nullptr);
+    Scratch col(dev, pass * per_image * es);
+    // Several images in a pass write their weight gradients apart and are then added up.
+    Scratch partial(dev, gw != nullptr && pass > 1 ? pass * wsize * es : 0);
+    for (int64_t i0 = 0; i0 < s.n; i0 += pass) {
+      const int64_t m = std::min(pass, s.n - i0);
+      const T* gy0 = data<const T>(gy) + i0 * s.o * s.l();
+      const Strides gy_strides{s.l(), s.o * s.l(), s.og() * s.l()};
+      const Strides col_strides{s.l(), per_image, s.kdim() * s.l()};
       if (gw != nullptr) {
-        vol2col<T><<<blocks_for(col_size), kThreads, 0, stream()>>>(
-            data<const T>(x) + i * s.c * s.volume(), col.as<T>(), s, 1);
+        vol2col<T><<<blocks_for(m * per_image), kThreads, 0, stream()>>>(
+            data<const T>(x) + i0 * s.c * s.volume(), col.as<T>(), s, m);
         EC_LAUNCHED("convolution vol2col");
-        // gW_g^T (K x OG) += col_g (K x L) . gy_g^T (L x OG), column-major.
-        gemm(dev, type, CUBLAS_OP_T, CUBLAS_OP_N, s.kdim(), s.og(), s.l(), col.as<T>(), s.l(),
-             s.kdim() * s.l(), gyi, s.l(), s.og() * s.l(), i > 0 ? 1.0 : 0.0, data<T>(gw), s.kdim(),
-             s.og() * s.kdim(), s.groups);
+        // gW_(i,g)^T (K x OG) = col_(i,g) (K x L) . gy_(i,g)^T (L x OG), column-major; a lone
+        // image adds into grad_w itself.
+        const bool direct = m == 1;
+        gemm_images<T>(dev, type, CUBLAS_OP_T, CUBLAS_OP_N, s.kdim(), s.og(), s.l(), col.as<T>(),
+                       col_strides, gy0, gy_strides, direct && i0 > 0 ? 1.0 : 0.0,
+                       direct ? data<T>(gw) : partial.as<T>(), {s.kdim(), wsize, s.og() * s.kdim()},
+                       m, s.groups);
+        if (!direct) {
+          sum_partials<T><<<blocks_for(wsize), kThreads, 0, stream()>>>(
+              partial.as<const T>(), data<T>(gw), m, wsize, i0 > 0);
+          EC_LAUNCHED("convolution weight gradient sum");
+        }
       }
       if (gx != nullptr) {
-        // gcol_g^T (L x K) = gy_g^T (L x OG) . W_g (OG x K), column-major.
-        gemm(dev, type, CUBLAS_OP_N, CUBLAS_OP_T, s.l(), s.kdim(), s.og(), gyi, s.l(),
-             s.og() * s.l(), data<const T>(w), s.kdim(), s.og() * s.kdim(), 0.0, col.as<T>(), s.l(),
-             s.kdim() * s.l(), s.groups);
-        col2vol<T><<<blocks_for(s.c * s.volume()), kThreads, 0, stream()>>>(
-            col.as<const T>(), data<T>(gx) + i * s.c * s.volume(), s, 1);
+        // gcol_(i,g)^T (L x K) = gy_(i,g)^T (L x OG) . W_g (OG x K), column-major.
+        gemm_images<T>(dev, type, CUBLAS_OP_N, CUBLAS_OP_T, s.l(), s.kdim(), s.og(), gy0,
+                       gy_strides, data<const T>(w), {s.kdim(), 0, s.og() * s.kdim()}, 0.0,
+                       col.as<T>(), col_strides, m, s.groups);
+        col2vol<T><<<blocks_for(m * s.c * s.volume()), kThreads, 0, stream()>>>(
+            col.as<const T>(), data<T>(gx) + i0 * s.c * s.volume(), s, m);
         EC_LAUNCHED("convolution col2vol");
       }
     }
@@ -246,15 +316,24 @@ void check_cudnn(cudnnStatus_t st, const char* what) {
          std::string(what) + ": " + cudnnGetErrorString(st));
 }
 
-// The calling thread's handle on device, on the thread's current stream.
+// The calling thread's handle on device, on the thread's current stream. The stream is set only
+// when it changes, not by a library call per convolution.
 cudnnHandle_t cudnn_handle(int32_t device) {
-  thread_local std::vector<cudnnHandle_t> handles;
+  struct Handle {
+    cudnnHandle_t h = nullptr;
+    cudaStream_t stream = nullptr;  // cudnnCreate's: the default stream
+  };
+  thread_local std::vector<Handle> handles;
   if (handles.size() <= static_cast<size_t>(device))
     handles.resize(static_cast<size_t>(device) + 1);
-  cudnnHandle_t& h = handles[static_cast<size_t>(device)];
-  if (h == nullptr) check_cudnn(cudnnCreate(&h), "cudnnCreate");
-  check_cudnn(cudnnSetStream(h, stream()), "cudnnSetStream");
-  return h;
+  Handle& h = handles[static_cast<size_t>(device)];
+  if (h.h == nullptr) check_cudnn(cudnnCreate(&h.h), "cudnnCreate");
+  const cudaStream_t s = stream();
+  if (h.stream != s) {
+    check_cudnn(cudnnSetStream(h.h, s), "cudnnSetStream");
+    h.stream = s;
+  }
+  return h.h;
 }
 
 cudnnDataType_t cudnn_type(int32_t dtype) {
@@ -540,6 +619,17 @@ void cudnn_backward(const ember_kernel_tensor* gx, const ember_kernel_tensor* gw
   }
 }
 
+// A convolution this small costs the host more through cuDNN (tens of microseconds a call with
+// cuDNN 9's legacy API: native/bench cuda_step_call/conv*) than its GPU work takes, so it runs on
+// the vol2col path: a handful of launches for the whole batch.
+constexpr double kSmallConvFlops = 256e6;
+
+bool small_conv(const ConvShape& s, int64_t es) {
+  return 2.0 * static_cast<double>(s.n * s.o * s.l()) * static_cast<double>(s.kdim()) <=
+             kSmallConvFlops &&
+         images_per_pass(s, es, true) >= s.n;
+}
+
 bool use_cudnn() { return settings().cudnn_enabled; }
 #endif
 
@@ -548,7 +638,9 @@ void forward(const ember_kernel_tensor* out, const ember_kernel_tensor* x,
              const char* op) {
   if (out->numel == 0) return;
 #ifdef EMBER_HAVE_CUDNN
-  if (use_cudnn() && x->numel > 0 && cudnn_forward(out, x, w, b, s)) return;
+  if (use_cudnn() && x->numel > 0 && !small_conv(s, element_size(out->dtype)) &&
+      cudnn_forward(out, x, w, b, s))
+    return;
 #endif
   im2col_forward(out, x, w, b, s, op);
 }
@@ -558,7 +650,7 @@ void backward(const ember_kernel_tensor* gx, const ember_kernel_tensor* gw,
               const ember_kernel_tensor* x, const ember_kernel_tensor* w, const ConvShape& s,
               const char* op) {
 #ifdef EMBER_HAVE_CUDNN
-  if (use_cudnn() && gy->numel > 0 && x->numel > 0)
+  if (use_cudnn() && gy->numel > 0 && x->numel > 0 && !small_conv(s, element_size(gy->dtype)))
     return cudnn_backward(gx, gw, gb, gy, x, w, s, op);
 #endif
   im2col_backward(gx, gw, gb, gy, x, w, s, op);
@@ -660,95 +752,6 @@ ember_status col2im(void*, const ember_kernel_tensor* x, const ember_kernel_tens
   });
 }
 
-// ---- max_pool2d ----
-
-// One thread per output element; windows clipped to the input as the CPU kernel does (padding is
-// -inf, never chosen); NaN wins.
-template <class T>
-__global__ void max_pool_forward(const T* x, T* y, int64_t* ind, int64_t planes, int64_t h,
-                                 int64_t w, int64_t ho, int64_t wo, Pool2dParams p) {
-  using A = acc_t<T>;
-  const int64_t total = planes * ho * wo;
-  for (int64_t idx = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; idx < total;
-       idx += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t ow = idx % wo, oh = idx / wo % ho, pl = idx / (wo * ho);
-    const T* xs = x + pl * h * w;
-    int64_t h0 = oh * p.stride[0] - p.padding[0];
-    const int64_t h_end = h0 + (p.kernel[0] - 1) * p.dilation[0] + 1, h1 = h_end < h ? h_end : h;
-    while (h0 < 0) h0 += p.dilation[0];
-    int64_t w0 = ow * p.stride[1] - p.padding[1];
-    const int64_t w_end = w0 + (p.kernel[1] - 1) * p.dilation[1] + 1, w1 = w_end < w ? w_end : w;
-    while (w0 < 0) w0 += p.dilation[1];
-    int64_t best = h0 * w + w0;
-    A m = -INFINITY;
-    for (int64_t ih = h0; ih < h1; ih += p.dilation[0]) {
-      for (int64_t iw = w0; iw < w1; iw += p.dilation[1]) {
-        const A v = to_acc(xs[ih * w + iw]);
-        if (v > m || v != v) {
-          m = v;
-          best = ih * w + iw;
-        }
-      }
-    }
-    y[idx] = static_cast<T>(m);
-    ind[idx] = best;
-  }
-}
-
-ember_status max_pool2d(void*, const ember_kernel_tensor* out, const ember_kernel_tensor* indices,
-                        const ember_kernel_tensor* x, const void* params) {
-  return guard([&] {
-    use_device(out);
-    if (out->numel == 0) return;
-    const auto& p = *static_cast<const Pool2dParams*>(params);
-    const int64_t planes = x->sizes[0] * x->sizes[1];
-    dispatch_float(x->dtype, "max_pool2d", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      max_pool_forward<T><<<blocks_for(out->numel), kThreads, 0, stream()>>>(
-          data<const T>(x), data<T>(out), data<int64_t>(indices), planes, x->sizes[2], x->sizes[3],
-          out->sizes[2], out->sizes[3], p);
-      EC_LAUNCHED("max_pool2d");
-    });
-  });
-}
-
-// grad_x = 0, then each output's gradient goes to its recorded input; an index outside the plane
-// goes to the device's error word instead of being written (the op fails at the next
-// synchronising call).
-template <class T>
-__global__ void max_pool_backward(T* gx, const T* gy, const int64_t* ind, int64_t planes,
-                                  int64_t hw, int64_t ohw, ErrorSink sink) {
-  const int64_t total = planes * ohw;
-  for (int64_t idx = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; idx < total;
-       idx += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t i = ind[idx];
-    if (i < 0 || i >= hw) {
-      report_error(sink, ErrorKind::PlaneIndex, i, hw, 0);
-      continue;
-    }
-    atomicAdd(gx + idx / ohw * hw + i, gy[idx]);
-  }
-}
-
-ember_status max_pool2d_backward(void*, const ember_kernel_tensor* gx,
-                                 const ember_kernel_tensor* gy,
-                                 const ember_kernel_tensor* indices) {
-  return guard([&] {
-    use_device(gx);
-    const int64_t planes = gx->sizes[0] * gx->sizes[1], hw = gx->sizes[2] * gx->sizes[3];
-    const int64_t ohw = gy->sizes[2] * gy->sizes[3];
-    dispatch_float(gx->dtype, "max_pool2d_backward", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      EC_CUDA(cudaMemsetAsync(gx->data, 0, static_cast<size_t>(gx->numel) * sizeof(T), stream()));
-      if (gy->numel == 0) return;
-      max_pool_backward<T><<<blocks_for(gy->numel), kThreads, 0, stream()>>>(
-          data<T>(gx), data<const T>(gy), data<const int64_t>(indices), planes, hw, ohw,
-          error_sink("max_pool2d_backward"));
-      EC_LAUNCHED("max_pool2d_backward");
-    });
-  });
-}
-
 }  // namespace
 
 ember_status register_conv(const ember_plugin_host* host) {
@@ -758,8 +761,6 @@ ember_status register_conv(const ember_plugin_host* host) {
   if (s == EMBER_OK) s = register_kernel(host, "conv3d_backward", conv3d_backward);
   if (s == EMBER_OK) s = register_kernel(host, "im2col", im2col);
   if (s == EMBER_OK) s = register_kernel(host, "col2im", col2im);
-  if (s == EMBER_OK) s = register_kernel(host, "max_pool2d", max_pool2d);
-  if (s == EMBER_OK) s = register_kernel(host, "max_pool2d_backward", max_pool2d_backward);
   return s;
 }
 

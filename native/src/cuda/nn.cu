@@ -250,19 +250,25 @@ ember_status nll_loss(void*, const ember_kernel_tensor* out,
   });
 }
 
+// One thread per element of grad_x, so the zeros need no memset of their own: -w[t] * scale at
+// (i, target[i]), 0 elsewhere; rows of ignored targets are all 0, and so are rows of targets out
+// of range, which the forward reported.
 template <class T>
 __global__ void nll_loss_backward_kernel(T* gx, const T* g, const int64_t* target, const T* weight,
                                          int64_t n, int64_t classes, int32_t reduction,
                                          int64_t ignore_index, const T* total_weight) {
   using A = acc_t<T>;
-  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n;
-       i += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t t = target[i];
-    if (t == ignore_index || t < 0 || t >= classes) continue;
-    const A w = weight ? to_acc(weight[t]) : A(1);
-    A scale = reduction == 0 ? to_acc(g[i]) : to_acc(g[0]);
-    if (reduction == 1) scale /= to_acc(total_weight[0]);
-    gx[i * classes + t] = static_cast<T>(-w * scale);
+  for (int64_t idx = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; idx < n * classes;
+       idx += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t i = idx / classes, t = target[i];
+    A v = 0;
+    if (t == idx % classes && t != ignore_index) {
+      const A w = weight ? to_acc(weight[t]) : A(1);
+      A scale = reduction == 0 ? to_acc(g[i]) : to_acc(g[0]);
+      if (reduction == 1) scale /= to_acc(total_weight[0]);
+      v = -w * scale;
+    }
+    gx[idx] = static_cast<T>(v);
   }
 }
 
@@ -274,12 +280,10 @@ ember_status nll_loss_backward(void*, const ember_kernel_tensor* grad_x,
   return guard([&] {
     use_device(grad_x);
     const int64_t n = grad_x->sizes[0], classes = grad_x->sizes[1];
+    if (n * classes == 0) return;
     dispatch_float(grad_x->dtype, "nll_loss_backward", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      EC_CUDA(
-          cudaMemsetAsync(grad_x->data, 0, sizeof(T) * static_cast<size_t>(n * classes), stream()));
-      if (n == 0) return;
-      nll_loss_backward_kernel<T><<<blocks_for(n), kThreads, 0, stream()>>>(
+      nll_loss_backward_kernel<T><<<blocks_for(n * classes), kThreads, 0, stream()>>>(
           data<T>(grad_x), data<const T>(grad_out), data<const int64_t>(target),
           weight ? data<const T>(weight) : nullptr, n, classes, reduction, ignore_index,
           data<const T>(total_weight));
