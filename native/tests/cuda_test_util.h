@@ -41,6 +41,19 @@ inline const std::string& cuda_unavailable() {
     if (!cuda_unavailable().empty()) GTEST_SKIP() << cuda_unavailable(); \
   } while (0)
 
+// Restores a backend option when the test ends, whatever happens.
+class OptionScope {
+ public:
+  OptionScope(const char* name, int64_t value) : name_(name), old_(backend_option(name)) {
+    set_backend_option(name, value);
+  }
+  ~OptionScope() { set_backend_option(name_, old_); }
+
+ private:
+  const char* name_;
+  int64_t old_;
+};
+
 inline Generator& gen() {
   static Generator g(1234);
   return g;

@@ -13,19 +13,6 @@ namespace {
 
 using namespace cuda_test;
 
-// Restores a backend option when the test ends, whatever happens.
-class OptionScope {
- public:
-  OptionScope(const char* name, int64_t value) : name_(name), old_(backend_option(name)) {
-    set_backend_option(name, value);
-  }
-  ~OptionScope() { set_backend_option(name_, old_); }
-
- private:
-  const char* name_;
-  int64_t old_;
-};
-
 ops::ConvParams conv(int64_t dims, std::array<int64_t, 3> stride, std::array<int64_t, 3> pad,
                      std::array<int64_t, 3> dil, int64_t groups, bool transposed = false,
                      std::array<int64_t, 3> out_pad = {0, 0, 0}) {

@@ -9,19 +9,6 @@ namespace {
 
 using namespace cuda_test;
 
-// Restores a backend option when the test ends, whatever happens.
-class OptionScope {
- public:
-  OptionScope(const char* name, int64_t value) : name_(name), old_(backend_option(name)) {
-    set_backend_option(name, value);
-  }
-  ~OptionScope() { set_backend_option(name_, old_); }
-
- private:
-  const char* name_;
-  int64_t old_;
-};
-
 TEST(CudaRandom, FillsEqualTheCpusForOneSeed) {
   REQUIRE_CUDA();
   for (DType t : kFloats) {

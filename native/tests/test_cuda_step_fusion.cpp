@@ -21,19 +21,6 @@ namespace {
 
 using namespace cuda_test;
 
-// Restores a backend option when the test ends, whatever happens.
-class OptionScope {
- public:
-  OptionScope(const char* name, int64_t value) : name_(name), old_(backend_option(name)) {
-    set_backend_option(name, value);
-  }
-  ~OptionScope() { set_backend_option(name_, old_); }
-
- private:
-  const char* name_;
-  int64_t old_;
-};
-
 // Allocates a device tensor of sizes and dtype filled with NaN and frees it: the caching allocator
 // hands the same block to the next allocation of that size on this stream.
 void leave_nan(const DimVector& sizes, DType t) {

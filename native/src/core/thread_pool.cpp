@@ -25,10 +25,9 @@ namespace {
 
 constexpr int kMaxThreads = 4096;
 // How long an idle thread spins before it sleeps: back-to-back ops then skip the futex round trip,
-// while a quiet engine costs no CPU. A training step from C# has gaps longer than 50 us between its
-// parallel ops (the managed layer, the autograd engine, a GC), and waking a sleeping worker costs a
-// VM tens of microseconds: 500 us took the seed CNN's step from 2.8-3.3 to 2.4-2.7 ms on the 2-core
-// dev machine (libgomp spins for a comparable time by default).
+// while a quiet engine costs no CPU. A training step from C# leaves gaps between its parallel ops
+// (the managed layer, the autograd engine) that 50 us did not cover, and the workers then slept:
+// 500 us took the seed CNN's step from 2.8-3.3 to 2.4-2.7 ms on the 2-core dev machine.
 constexpr auto kSpinTime = std::chrono::microseconds(500);
 
 thread_local bool t_in_parallel = false;
