@@ -67,17 +67,8 @@ public class PinMemoryTests
 
 /// <summary>The loader's pinMemory option on a GPU: pinned batches with the unpinned loader's values.</summary>
 [Category("cuda")]
-public class PinMemoryCudaTests
+public class PinMemoryCudaTests : CudaFixture
 {
-    [SetUp]
-    public void RequireCuda()
-    {
-        if (Torch.Cuda.IsAvailable())
-            return;
-        string why = string.Join("; ", Torch.Backends.Status.Where(s => !s.Loaded).Select(s => $"{s.Name}: {s.Error}"));
-        Assert.Ignore($"no CUDA device: {(why.Length > 0 ? why : "the libember_cuda plugin is not beside libember")}");
-    }
-
     [Test]
     public void BatchesArePinnedAndUploadWithoutWaiting([Values(0, 2)] int workers)
     {

@@ -5,17 +5,8 @@ namespace Ember.NN.Tests;
 /// batches must train the model as N eager steps do. Ignored with the reason where there is no GPU.
 /// </summary>
 [Category("cuda")]
-public class CudaGraphTrainingTests
+public class CudaGraphTrainingTests : CudaFixture
 {
-    [SetUp]
-    public void RequireCuda()
-    {
-        if (Torch.Cuda.IsAvailable())
-            return;
-        string why = string.Join("; ", Torch.Backends.Status.Where(s => !s.Loaded).Select(s => $"{s.Name}: {s.Error}"));
-        Assert.Ignore($"no CUDA device: {(why.Length > 0 ? why : "the libember_cuda plugin is not beside libember")}");
-    }
-
     // The seed's MLP.
     private static Sequential Mlp() =>
         new(new Flatten(), new Linear(784, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, 10));

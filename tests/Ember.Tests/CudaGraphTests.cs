@@ -5,17 +5,8 @@ namespace Ember.Tests;
 /// contents of the static inputs. Ignored with the reason where there is no GPU (see <see cref="CudaGraphWithoutGpuTests"/>).
 /// </summary>
 [Category("cuda")]
-public class CudaGraphTests
+public class CudaGraphTests : CudaFixture
 {
-    [SetUp]
-    public void RequireCuda()
-    {
-        if (Torch.Cuda.IsAvailable())
-            return;
-        string why = string.Join("; ", Torch.Backends.Status.Where(s => !s.Loaded).Select(s => $"{s.Name}: {s.Error}"));
-        Assert.Ignore($"no CUDA device: {(why.Length > 0 ? why : "the libember_cuda plugin is not beside libember")}");
-    }
-
     private static Tensor Region(Tensor a, Tensor b, Tensor c) => Functional.Relu(a.MatMul(b) + 1) * (c * 0.5).Exp() - c.Square();
 
     // The largest difference, relative to 1 + |expected|: float32 sums in another order stay far below 1e-4.

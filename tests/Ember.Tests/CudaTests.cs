@@ -5,17 +5,8 @@ namespace Ember.Tests;
 /// test is ignored with the reason (<see cref="Torch.Backends.Status"/>).
 /// </summary>
 [Category("cuda")]
-public class CudaTests
+public class CudaTests : CudaFixture
 {
-    [SetUp]
-    public void RequireCuda()
-    {
-        if (Torch.Cuda.IsAvailable())
-            return;
-        string why = string.Join("; ", Torch.Backends.Status.Where(s => !s.Loaded).Select(s => $"{s.Name}: {s.Error}"));
-        Assert.Ignore($"no CUDA device: {(why.Length > 0 ? why : "the libember_cuda plugin is not beside libember")}");
-    }
-
     [Test]
     public void GradientsOnTheGpuEqualTheCpusAndFlowBackThroughTheMove()
     {

@@ -98,181 +98,97 @@ std::optional<DType> optional_dtype(const char* op, int32_t code) {
 
 }  // namespace
 
+// The shims that only name their op: NAME makes ember_NAME (a new tensor) and, where the macro
+// says so, ember_NAME_ (in place); OP is the MathUnaryOp / MathBinaryOp that computes it.
+#define EMBER_UNARY_OUT(NAME, OP)                                          \
+  EMBER_API ember_status ember_##NAME(ember_tensor a, ember_tensor* out) { \
+    return unary(U::OP, a, {}, out);                                       \
+  }
+#define EMBER_UNARY(NAME, OP) \
+  EMBER_UNARY_OUT(NAME, OP)   \
+  EMBER_API ember_status ember_##NAME##_(ember_tensor a) { return unary_(U::OP, a, {}); }
+#define EMBER_BINARY_OUT(NAME, OP)                                                         \
+  EMBER_API ember_status ember_##NAME(ember_tensor a, ember_tensor b, ember_tensor* out) { \
+    return binary(#NAME, MathBinaryOp::OP, a, b, out);                                     \
+  }
+#define EMBER_BINARY(NAME, OP)                                             \
+  EMBER_BINARY_OUT(NAME, OP)                                               \
+  EMBER_API ember_status ember_##NAME##_(ember_tensor a, ember_tensor b) { \
+    return binary_(#NAME "_", MathBinaryOp::OP, a, b);                     \
+  }
+#define EMBER_BINARY_SCALAR_OUT(NAME, OP)                                      \
+  EMBER_API ember_status ember_##NAME##_scalar(ember_tensor a, ember_scalar b, \
+                                               ember_tensor* out) {            \
+    return binary_scalar(#NAME, MathBinaryOp::OP, a, b, out);                  \
+  }
+#define EMBER_BINARY_SCALAR(NAME, OP)                                             \
+  EMBER_BINARY_SCALAR_OUT(NAME, OP)                                               \
+  EMBER_API ember_status ember_##NAME##_scalar_(ember_tensor a, ember_scalar b) { \
+    return binary_scalar_(#NAME "_", MathBinaryOp::OP, a, b);                     \
+  }
+// ember_NAME and ember_NAME_ for addcmul and addcdiv: a + value * t1 (op) t2.
+#define EMBER_ADDC(NAME)                                                                   \
+  EMBER_API ember_status ember_##NAME(ember_tensor a, ember_tensor t1, ember_tensor t2,    \
+                                      ember_scalar value, ember_tensor* out) {             \
+    return capi::make(#NAME, out, [&](const char* n) {                                     \
+      return ops::NAME(In(n, a), In(n, t1), In(n, t2), capi::scalar_arg(n, value));        \
+    });                                                                                    \
+  }                                                                                        \
+  EMBER_API ember_status ember_##NAME##_(ember_tensor a, ember_tensor t1, ember_tensor t2, \
+                                         ember_scalar value) {                             \
+    return capi::guard(#NAME "_", [&](const char* n) {                                     \
+      ops::NAME##_(In(n, a), In(n, t1), In(n, t2), capi::scalar_arg(n, value));            \
+    });                                                                                    \
+  }
+
 extern "C" {
 
 // ---- unary math and activations ----
-EMBER_API ember_status ember_abs(ember_tensor a, ember_tensor* out) {
-  return unary(U::Abs, a, {}, out);
-}
-EMBER_API ember_status ember_abs_(ember_tensor a) { return unary_(U::Abs, a, {}); }
-EMBER_API ember_status ember_sign(ember_tensor a, ember_tensor* out) {
-  return unary(U::Sign, a, {}, out);
-}
-EMBER_API ember_status ember_sign_(ember_tensor a) { return unary_(U::Sign, a, {}); }
-EMBER_API ember_status ember_square(ember_tensor a, ember_tensor* out) {
-  return unary(U::Square, a, {}, out);
-}
-EMBER_API ember_status ember_square_(ember_tensor a) { return unary_(U::Square, a, {}); }
-EMBER_API ember_status ember_floor(ember_tensor a, ember_tensor* out) {
-  return unary(U::Floor, a, {}, out);
-}
-EMBER_API ember_status ember_floor_(ember_tensor a) { return unary_(U::Floor, a, {}); }
-EMBER_API ember_status ember_ceil(ember_tensor a, ember_tensor* out) {
-  return unary(U::Ceil, a, {}, out);
-}
-EMBER_API ember_status ember_ceil_(ember_tensor a) { return unary_(U::Ceil, a, {}); }
-EMBER_API ember_status ember_trunc(ember_tensor a, ember_tensor* out) {
-  return unary(U::Trunc, a, {}, out);
-}
-EMBER_API ember_status ember_trunc_(ember_tensor a) { return unary_(U::Trunc, a, {}); }
-EMBER_API ember_status ember_round(ember_tensor a, ember_tensor* out) {
-  return unary(U::Round, a, {}, out);
-}
-EMBER_API ember_status ember_round_(ember_tensor a) { return unary_(U::Round, a, {}); }
-EMBER_API ember_status ember_frac(ember_tensor a, ember_tensor* out) {
-  return unary(U::Frac, a, {}, out);
-}
-EMBER_API ember_status ember_frac_(ember_tensor a) { return unary_(U::Frac, a, {}); }
-EMBER_API ember_status ember_reciprocal(ember_tensor a, ember_tensor* out) {
-  return unary(U::Reciprocal, a, {}, out);
-}
-EMBER_API ember_status ember_reciprocal_(ember_tensor a) { return unary_(U::Reciprocal, a, {}); }
-EMBER_API ember_status ember_exp2(ember_tensor a, ember_tensor* out) {
-  return unary(U::Exp2, a, {}, out);
-}
-EMBER_API ember_status ember_exp2_(ember_tensor a) { return unary_(U::Exp2, a, {}); }
-EMBER_API ember_status ember_expm1(ember_tensor a, ember_tensor* out) {
-  return unary(U::Expm1, a, {}, out);
-}
-EMBER_API ember_status ember_expm1_(ember_tensor a) { return unary_(U::Expm1, a, {}); }
-EMBER_API ember_status ember_log2(ember_tensor a, ember_tensor* out) {
-  return unary(U::Log2, a, {}, out);
-}
-EMBER_API ember_status ember_log2_(ember_tensor a) { return unary_(U::Log2, a, {}); }
-EMBER_API ember_status ember_log10(ember_tensor a, ember_tensor* out) {
-  return unary(U::Log10, a, {}, out);
-}
-EMBER_API ember_status ember_log10_(ember_tensor a) { return unary_(U::Log10, a, {}); }
-EMBER_API ember_status ember_log1p(ember_tensor a, ember_tensor* out) {
-  return unary(U::Log1p, a, {}, out);
-}
-EMBER_API ember_status ember_log1p_(ember_tensor a) { return unary_(U::Log1p, a, {}); }
-EMBER_API ember_status ember_sqrt(ember_tensor a, ember_tensor* out) {
-  return unary(U::Sqrt, a, {}, out);
-}
-EMBER_API ember_status ember_sqrt_(ember_tensor a) { return unary_(U::Sqrt, a, {}); }
-EMBER_API ember_status ember_rsqrt(ember_tensor a, ember_tensor* out) {
-  return unary(U::Rsqrt, a, {}, out);
-}
-EMBER_API ember_status ember_rsqrt_(ember_tensor a) { return unary_(U::Rsqrt, a, {}); }
-EMBER_API ember_status ember_sin(ember_tensor a, ember_tensor* out) {
-  return unary(U::Sin, a, {}, out);
-}
-EMBER_API ember_status ember_sin_(ember_tensor a) { return unary_(U::Sin, a, {}); }
-EMBER_API ember_status ember_cos(ember_tensor a, ember_tensor* out) {
-  return unary(U::Cos, a, {}, out);
-}
-EMBER_API ember_status ember_cos_(ember_tensor a) { return unary_(U::Cos, a, {}); }
-EMBER_API ember_status ember_tan(ember_tensor a, ember_tensor* out) {
-  return unary(U::Tan, a, {}, out);
-}
-EMBER_API ember_status ember_tan_(ember_tensor a) { return unary_(U::Tan, a, {}); }
-EMBER_API ember_status ember_asin(ember_tensor a, ember_tensor* out) {
-  return unary(U::Asin, a, {}, out);
-}
-EMBER_API ember_status ember_asin_(ember_tensor a) { return unary_(U::Asin, a, {}); }
-EMBER_API ember_status ember_acos(ember_tensor a, ember_tensor* out) {
-  return unary(U::Acos, a, {}, out);
-}
-EMBER_API ember_status ember_acos_(ember_tensor a) { return unary_(U::Acos, a, {}); }
-EMBER_API ember_status ember_atan(ember_tensor a, ember_tensor* out) {
-  return unary(U::Atan, a, {}, out);
-}
-EMBER_API ember_status ember_atan_(ember_tensor a) { return unary_(U::Atan, a, {}); }
-EMBER_API ember_status ember_sinh(ember_tensor a, ember_tensor* out) {
-  return unary(U::Sinh, a, {}, out);
-}
-EMBER_API ember_status ember_sinh_(ember_tensor a) { return unary_(U::Sinh, a, {}); }
-EMBER_API ember_status ember_cosh(ember_tensor a, ember_tensor* out) {
-  return unary(U::Cosh, a, {}, out);
-}
-EMBER_API ember_status ember_cosh_(ember_tensor a) { return unary_(U::Cosh, a, {}); }
-EMBER_API ember_status ember_tanh(ember_tensor a, ember_tensor* out) {
-  return unary(U::Tanh, a, {}, out);
-}
-EMBER_API ember_status ember_tanh_(ember_tensor a) { return unary_(U::Tanh, a, {}); }
-EMBER_API ember_status ember_erf(ember_tensor a, ember_tensor* out) {
-  return unary(U::Erf, a, {}, out);
-}
-EMBER_API ember_status ember_erf_(ember_tensor a) { return unary_(U::Erf, a, {}); }
-EMBER_API ember_status ember_erfc(ember_tensor a, ember_tensor* out) {
-  return unary(U::Erfc, a, {}, out);
-}
-EMBER_API ember_status ember_erfc_(ember_tensor a) { return unary_(U::Erfc, a, {}); }
-EMBER_API ember_status ember_erfinv(ember_tensor a, ember_tensor* out) {
-  return unary(U::Erfinv, a, {}, out);
-}
-EMBER_API ember_status ember_erfinv_(ember_tensor a) { return unary_(U::Erfinv, a, {}); }
-EMBER_API ember_status ember_sigmoid(ember_tensor a, ember_tensor* out) {
-  return unary(U::Sigmoid, a, {}, out);
-}
-EMBER_API ember_status ember_sigmoid_(ember_tensor a) { return unary_(U::Sigmoid, a, {}); }
-EMBER_API ember_status ember_relu6(ember_tensor a, ember_tensor* out) {
-  return unary(U::Relu6, a, {}, out);
-}
-EMBER_API ember_status ember_relu6_(ember_tensor a) { return unary_(U::Relu6, a, {}); }
-EMBER_API ember_status ember_selu(ember_tensor a, ember_tensor* out) {
-  return unary(U::Selu, a, {}, out);
-}
-EMBER_API ember_status ember_selu_(ember_tensor a) { return unary_(U::Selu, a, {}); }
-EMBER_API ember_status ember_silu(ember_tensor a, ember_tensor* out) {
-  return unary(U::Silu, a, {}, out);
-}
-EMBER_API ember_status ember_silu_(ember_tensor a) { return unary_(U::Silu, a, {}); }
-EMBER_API ember_status ember_mish(ember_tensor a, ember_tensor* out) {
-  return unary(U::Mish, a, {}, out);
-}
-EMBER_API ember_status ember_mish_(ember_tensor a) { return unary_(U::Mish, a, {}); }
-EMBER_API ember_status ember_hardsigmoid(ember_tensor a, ember_tensor* out) {
-  return unary(U::Hardsigmoid, a, {}, out);
-}
-EMBER_API ember_status ember_hardsigmoid_(ember_tensor a) { return unary_(U::Hardsigmoid, a, {}); }
-EMBER_API ember_status ember_hardswish(ember_tensor a, ember_tensor* out) {
-  return unary(U::Hardswish, a, {}, out);
-}
-EMBER_API ember_status ember_hardswish_(ember_tensor a) { return unary_(U::Hardswish, a, {}); }
-EMBER_API ember_status ember_logical_not(ember_tensor a, ember_tensor* out) {
-  return unary(U::LogicalNot, a, {}, out);
-}
-EMBER_API ember_status ember_logical_not_(ember_tensor a) { return unary_(U::LogicalNot, a, {}); }
-EMBER_API ember_status ember_bitwise_not(ember_tensor a, ember_tensor* out) {
-  return unary(U::BitwiseNot, a, {}, out);
-}
-EMBER_API ember_status ember_bitwise_not_(ember_tensor a) { return unary_(U::BitwiseNot, a, {}); }
-EMBER_API ember_status ember_softsign(ember_tensor a, ember_tensor* out) {
-  return unary(U::Softsign, a, {}, out);
-}
-EMBER_API ember_status ember_logsigmoid(ember_tensor a, ember_tensor* out) {
-  return unary(U::LogSigmoid, a, {}, out);
-}
-EMBER_API ember_status ember_tanhshrink(ember_tensor a, ember_tensor* out) {
-  return unary(U::Tanhshrink, a, {}, out);
-}
-EMBER_API ember_status ember_isnan(ember_tensor a, ember_tensor* out) {
-  return unary(U::IsNan, a, {}, out);
-}
-EMBER_API ember_status ember_isinf(ember_tensor a, ember_tensor* out) {
-  return unary(U::IsInf, a, {}, out);
-}
-EMBER_API ember_status ember_isposinf(ember_tensor a, ember_tensor* out) {
-  return unary(U::IsPosInf, a, {}, out);
-}
-EMBER_API ember_status ember_isneginf(ember_tensor a, ember_tensor* out) {
-  return unary(U::IsNegInf, a, {}, out);
-}
-EMBER_API ember_status ember_isfinite(ember_tensor a, ember_tensor* out) {
-  return unary(U::IsFinite, a, {}, out);
-}
+EMBER_UNARY(abs, Abs)
+EMBER_UNARY(sign, Sign)
+EMBER_UNARY(square, Square)
+EMBER_UNARY(floor, Floor)
+EMBER_UNARY(ceil, Ceil)
+EMBER_UNARY(trunc, Trunc)
+EMBER_UNARY(round, Round)
+EMBER_UNARY(frac, Frac)
+EMBER_UNARY(reciprocal, Reciprocal)
+EMBER_UNARY(exp2, Exp2)
+EMBER_UNARY(expm1, Expm1)
+EMBER_UNARY(log2, Log2)
+EMBER_UNARY(log10, Log10)
+EMBER_UNARY(log1p, Log1p)
+EMBER_UNARY(sqrt, Sqrt)
+EMBER_UNARY(rsqrt, Rsqrt)
+EMBER_UNARY(sin, Sin)
+EMBER_UNARY(cos, Cos)
+EMBER_UNARY(tan, Tan)
+EMBER_UNARY(asin, Asin)
+EMBER_UNARY(acos, Acos)
+EMBER_UNARY(atan, Atan)
+EMBER_UNARY(sinh, Sinh)
+EMBER_UNARY(cosh, Cosh)
+EMBER_UNARY(tanh, Tanh)
+EMBER_UNARY(erf, Erf)
+EMBER_UNARY(erfc, Erfc)
+EMBER_UNARY(erfinv, Erfinv)
+EMBER_UNARY(sigmoid, Sigmoid)
+EMBER_UNARY(relu6, Relu6)
+EMBER_UNARY(selu, Selu)
+EMBER_UNARY(silu, Silu)
+EMBER_UNARY(mish, Mish)
+EMBER_UNARY(hardsigmoid, Hardsigmoid)
+EMBER_UNARY(hardswish, Hardswish)
+EMBER_UNARY(logical_not, LogicalNot)
+EMBER_UNARY(bitwise_not, BitwiseNot)
+EMBER_UNARY_OUT(softsign, Softsign)
+EMBER_UNARY_OUT(logsigmoid, LogSigmoid)
+EMBER_UNARY_OUT(tanhshrink, Tanhshrink)
+EMBER_UNARY_OUT(isnan, IsNan)
+EMBER_UNARY_OUT(isinf, IsInf)
+EMBER_UNARY_OUT(isposinf, IsPosInf)
+EMBER_UNARY_OUT(isneginf, IsNegInf)
+EMBER_UNARY_OUT(isfinite, IsFinite)
 EMBER_API ember_status ember_round_decimals(ember_tensor a, int32_t decimals, ember_tensor* out) {
   return capi::make("round_decimals", out, [&](const char* n) {
     return ops::math_unary(U::RoundDecimals, In(n, a), scalars(Scalar::from_int(decimals)));
@@ -387,53 +303,19 @@ EMBER_API ember_status ember_clamp_tensor_(ember_tensor a, ember_tensor min, emb
 }
 
 // ---- binary math ----
-EMBER_API ember_status ember_pow(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("pow", MathBinaryOp::Pow, a, b, out);
-}
-EMBER_API ember_status ember_pow_(ember_tensor a, ember_tensor b) {
-  return binary_("pow_", MathBinaryOp::Pow, a, b);
-}
+EMBER_BINARY(pow, Pow)
 EMBER_API ember_status ember_pow_rscalar(ember_scalar base, ember_tensor a, ember_tensor* out) {
   return capi::make("pow", out, [&](const char* n) {
     return ops::math_binary_scalar(MathBinaryOp::Pow, In(n, a), capi::scalar_arg(n, base), true);
   });
 }
-EMBER_API ember_status ember_atan2(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("atan2", MathBinaryOp::Atan2, a, b, out);
-}
-EMBER_API ember_status ember_atan2_(ember_tensor a, ember_tensor b) {
-  return binary_("atan2_", MathBinaryOp::Atan2, a, b);
-}
-EMBER_API ember_status ember_maximum(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("maximum", MathBinaryOp::Maximum, a, b, out);
-}
-EMBER_API ember_status ember_minimum(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("minimum", MathBinaryOp::Minimum, a, b, out);
-}
-EMBER_API ember_status ember_fmod(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("fmod", MathBinaryOp::Fmod, a, b, out);
-}
-EMBER_API ember_status ember_fmod_(ember_tensor a, ember_tensor b) {
-  return binary_("fmod_", MathBinaryOp::Fmod, a, b);
-}
-EMBER_API ember_status ember_fmod_scalar(ember_tensor a, ember_scalar b, ember_tensor* out) {
-  return binary_scalar("fmod", MathBinaryOp::Fmod, a, b, out);
-}
-EMBER_API ember_status ember_fmod_scalar_(ember_tensor a, ember_scalar b) {
-  return binary_scalar_("fmod_", MathBinaryOp::Fmod, a, b);
-}
-EMBER_API ember_status ember_remainder(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("remainder", MathBinaryOp::Remainder, a, b, out);
-}
-EMBER_API ember_status ember_remainder_(ember_tensor a, ember_tensor b) {
-  return binary_("remainder_", MathBinaryOp::Remainder, a, b);
-}
-EMBER_API ember_status ember_remainder_scalar(ember_tensor a, ember_scalar b, ember_tensor* out) {
-  return binary_scalar("remainder", MathBinaryOp::Remainder, a, b, out);
-}
-EMBER_API ember_status ember_remainder_scalar_(ember_tensor a, ember_scalar b) {
-  return binary_scalar_("remainder_", MathBinaryOp::Remainder, a, b);
-}
+EMBER_BINARY(atan2, Atan2)
+EMBER_BINARY_OUT(maximum, Maximum)
+EMBER_BINARY_OUT(minimum, Minimum)
+EMBER_BINARY(fmod, Fmod)
+EMBER_BINARY_SCALAR(fmod, Fmod)
+EMBER_BINARY(remainder, Remainder)
+EMBER_BINARY_SCALAR(remainder, Remainder)
 
 // ---- ternary ----
 EMBER_API ember_status ember_where(ember_tensor cond, ember_tensor a, ember_tensor b,
@@ -463,98 +345,23 @@ EMBER_API ember_status ember_lerp_scalar_(ember_tensor a, ember_tensor end, doub
     ops::lerp_(x, In(n, end), ops::full({}, F(weight), x->dtype(), x->device()));
   });
 }
-EMBER_API ember_status ember_addcmul(ember_tensor a, ember_tensor t1, ember_tensor t2,
-                                     ember_scalar value, ember_tensor* out) {
-  return capi::make("addcmul", out, [&](const char* n) {
-    return ops::addcmul(In(n, a), In(n, t1), In(n, t2), capi::scalar_arg(n, value));
-  });
-}
-EMBER_API ember_status ember_addcmul_(ember_tensor a, ember_tensor t1, ember_tensor t2,
-                                      ember_scalar value) {
-  return capi::guard("addcmul_", [&](const char* n) {
-    ops::addcmul_(In(n, a), In(n, t1), In(n, t2), capi::scalar_arg(n, value));
-  });
-}
-EMBER_API ember_status ember_addcdiv(ember_tensor a, ember_tensor t1, ember_tensor t2,
-                                     ember_scalar value, ember_tensor* out) {
-  return capi::make("addcdiv", out, [&](const char* n) {
-    return ops::addcdiv(In(n, a), In(n, t1), In(n, t2), capi::scalar_arg(n, value));
-  });
-}
-EMBER_API ember_status ember_addcdiv_(ember_tensor a, ember_tensor t1, ember_tensor t2,
-                                      ember_scalar value) {
-  return capi::guard("addcdiv_", [&](const char* n) {
-    ops::addcdiv_(In(n, a), In(n, t1), In(n, t2), capi::scalar_arg(n, value));
-  });
-}
+EMBER_ADDC(addcmul)
+EMBER_ADDC(addcdiv)
 
 // ---- logic and bitwise ----
-EMBER_API ember_status ember_logical_and(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("logical_and", MathBinaryOp::LogicalAnd, a, b, out);
-}
-EMBER_API ember_status ember_logical_or(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("logical_or", MathBinaryOp::LogicalOr, a, b, out);
-}
-EMBER_API ember_status ember_logical_xor(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("logical_xor", MathBinaryOp::LogicalXor, a, b, out);
-}
-EMBER_API ember_status ember_logical_and_(ember_tensor a, ember_tensor b) {
-  return binary_("logical_and_", MathBinaryOp::LogicalAnd, a, b);
-}
-EMBER_API ember_status ember_logical_or_(ember_tensor a, ember_tensor b) {
-  return binary_("logical_or_", MathBinaryOp::LogicalOr, a, b);
-}
-EMBER_API ember_status ember_logical_xor_(ember_tensor a, ember_tensor b) {
-  return binary_("logical_xor_", MathBinaryOp::LogicalXor, a, b);
-}
-EMBER_API ember_status ember_bitwise_and(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("bitwise_and", MathBinaryOp::BitwiseAnd, a, b, out);
-}
-EMBER_API ember_status ember_bitwise_or(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("bitwise_or", MathBinaryOp::BitwiseOr, a, b, out);
-}
-EMBER_API ember_status ember_bitwise_xor(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("bitwise_xor", MathBinaryOp::BitwiseXor, a, b, out);
-}
-EMBER_API ember_status ember_bitwise_left_shift(ember_tensor a, ember_tensor b, ember_tensor* out) {
-  return binary("bitwise_left_shift", MathBinaryOp::LeftShift, a, b, out);
-}
-EMBER_API ember_status ember_bitwise_right_shift(ember_tensor a, ember_tensor b,
-                                                 ember_tensor* out) {
-  return binary("bitwise_right_shift", MathBinaryOp::RightShift, a, b, out);
-}
-EMBER_API ember_status ember_bitwise_and_(ember_tensor a, ember_tensor b) {
-  return binary_("bitwise_and_", MathBinaryOp::BitwiseAnd, a, b);
-}
-EMBER_API ember_status ember_bitwise_or_(ember_tensor a, ember_tensor b) {
-  return binary_("bitwise_or_", MathBinaryOp::BitwiseOr, a, b);
-}
-EMBER_API ember_status ember_bitwise_xor_(ember_tensor a, ember_tensor b) {
-  return binary_("bitwise_xor_", MathBinaryOp::BitwiseXor, a, b);
-}
-EMBER_API ember_status ember_bitwise_left_shift_(ember_tensor a, ember_tensor b) {
-  return binary_("bitwise_left_shift_", MathBinaryOp::LeftShift, a, b);
-}
-EMBER_API ember_status ember_bitwise_right_shift_(ember_tensor a, ember_tensor b) {
-  return binary_("bitwise_right_shift_", MathBinaryOp::RightShift, a, b);
-}
-EMBER_API ember_status ember_bitwise_and_scalar(ember_tensor a, ember_scalar b, ember_tensor* out) {
-  return binary_scalar("bitwise_and", MathBinaryOp::BitwiseAnd, a, b, out);
-}
-EMBER_API ember_status ember_bitwise_or_scalar(ember_tensor a, ember_scalar b, ember_tensor* out) {
-  return binary_scalar("bitwise_or", MathBinaryOp::BitwiseOr, a, b, out);
-}
-EMBER_API ember_status ember_bitwise_xor_scalar(ember_tensor a, ember_scalar b, ember_tensor* out) {
-  return binary_scalar("bitwise_xor", MathBinaryOp::BitwiseXor, a, b, out);
-}
-EMBER_API ember_status ember_bitwise_left_shift_scalar(ember_tensor a, ember_scalar b,
-                                                       ember_tensor* out) {
-  return binary_scalar("bitwise_left_shift", MathBinaryOp::LeftShift, a, b, out);
-}
-EMBER_API ember_status ember_bitwise_right_shift_scalar(ember_tensor a, ember_scalar b,
-                                                        ember_tensor* out) {
-  return binary_scalar("bitwise_right_shift", MathBinaryOp::RightShift, a, b, out);
-}
+EMBER_BINARY(logical_and, LogicalAnd)
+EMBER_BINARY(logical_or, LogicalOr)
+EMBER_BINARY(logical_xor, LogicalXor)
+EMBER_BINARY(bitwise_and, BitwiseAnd)
+EMBER_BINARY(bitwise_or, BitwiseOr)
+EMBER_BINARY(bitwise_xor, BitwiseXor)
+EMBER_BINARY(bitwise_left_shift, LeftShift)
+EMBER_BINARY(bitwise_right_shift, RightShift)
+EMBER_BINARY_SCALAR_OUT(bitwise_and, BitwiseAnd)
+EMBER_BINARY_SCALAR_OUT(bitwise_or, BitwiseOr)
+EMBER_BINARY_SCALAR_OUT(bitwise_xor, BitwiseXor)
+EMBER_BINARY_SCALAR_OUT(bitwise_left_shift, LeftShift)
+EMBER_BINARY_SCALAR_OUT(bitwise_right_shift, RightShift)
 EMBER_API ember_status ember_isclose(ember_tensor a, ember_tensor b, double rtol, double atol,
                                      int32_t equal_nan, ember_tensor* out) {
   return capi::make("isclose", out, [&](const char* n) {
@@ -726,3 +533,11 @@ EMBER_API ember_status ember_exponential_(ember_tensor t, double lambd, ember_ge
 }
 
 }  // extern "C"
+
+#undef EMBER_UNARY_OUT
+#undef EMBER_UNARY
+#undef EMBER_BINARY_OUT
+#undef EMBER_BINARY
+#undef EMBER_BINARY_SCALAR_OUT
+#undef EMBER_BINARY_SCALAR
+#undef EMBER_ADDC

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <mutex>
 
+#include "hostdev/philox.h"
 #include "refcount.h"
 
 namespace ember {
@@ -24,7 +25,7 @@ class Generator final : public RefCounted {
   State state() const;
   void set_state(State state);
   // Reserves n counter values for one draw and returns the first; the draw then computes
-  // philox(seed, first + k) for its k-th value, from any thread.
+  // philox4x32(seed, first + k) (hostdev/philox.h) for its k-th value, from any thread.
   uint64_t reserve(uint64_t n);
 
  private:
@@ -35,15 +36,5 @@ class Generator final : public RefCounted {
 
 // The default generator used when none is given (ember_manual_seed reseeds it).
 Generator& default_generator();
-
-// Four 32-bit random words for counter `counter` under key `seed`.
-struct Philox4 {
-  uint32_t v[4];
-};
-Philox4 philox4x32(uint64_t seed, uint64_t counter);
-// The raw Philox4x32-10 bijection (Random123's philox4x32): counter words and key words as
-// published. philox4x32(seed, counter) is this with counter {lo, hi, 0, 0} and key {seed lo, seed
-// hi}.
-Philox4 philox4x32_10(const uint32_t counter[4], const uint32_t key[2]);
 
 }  // namespace ember

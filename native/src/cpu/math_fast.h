@@ -2,6 +2,8 @@
 // compiler cannot widen, and it will not if-convert the range checks of scalar code that may raise
 // floating-point exceptions), a loop that runs them over the iterator's runs, and erfinv, which the
 // C library lacks. The vector and plain forms take the same steps, so lanes agree with the tail.
+// Two float exps share one core: the full-range one for the elementwise ops and a flush-to-zero
+// one with a single scale factor for softmax and attention.
 #pragma once
 
 #include <cmath>
@@ -15,9 +17,28 @@
 
 namespace ember::cpu {
 
-// log(x) for float to within 1 ulp: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(1 + f) for
-// f = m - 1 by Cephes' degree-9 polynomial, e ln2 added in two parts. Subnormals are scaled up
-// first; 0 gives -inf, negatives and NaN give NaN, +inf stays +inf.
+// The core both float logs share, on a float or 8 lanes: log(1 + f) + ef ln2 for f = m - 1 with m
+// in [sqrt(1/2), sqrt(2)), by Cephes' degree-9 polynomial with ln2 added in two parts.
+template <class V>
+EMBER_ALWAYS_INLINE inline void log_reduced(const V& f, const V& ef, V& r) {
+  const V z = f * f;
+  V y = V{} + 7.0376836292e-2f;
+  y = y * f - 1.1514610310e-1f;
+  y = y * f + 1.1676998740e-1f;
+  y = y * f - 1.2420140846e-1f;
+  y = y * f + 1.4249322787e-1f;
+  y = y * f - 1.6668057665e-1f;
+  y = y * f + 2.0000714765e-1f;
+  y = y * f - 2.4999993993e-1f;
+  y = y * f + 3.3333331174e-1f;
+  y = y * f * z;
+  y += -2.12194440e-4f * ef;
+  y += -0.5f * z;
+  r = f + y + 0.693359375f * ef;
+}
+
+// log(x) for float to within 1 ulp: x = m 2^e with m in [sqrt(1/2), sqrt(2)), then log_reduced.
+// Subnormals are scaled up first; 0 gives -inf, negatives and NaN give NaN, +inf stays +inf.
 EMBER_ALWAYS_INLINE inline float log_float(float x) {
   const bool tiny = x < 1.17549435e-38f;       // subnormal, zero or negative
   const float xs = tiny ? x * 8388608.0f : x;  // * 2^23
@@ -30,40 +51,37 @@ EMBER_ALWAYS_INLINE inline float log_float(float x) {
   const bool low = m < 0.707106781186547524f;
   const float ef = static_cast<float>(e) - (low ? 1.0f : 0.0f) - (tiny ? 23.0f : 0.0f);
   const float f = low ? m + m - 1.0f : m - 1.0f;
-  const float z = f * f;
-  float y = 7.0376836292e-2f;
-  y = y * f - 1.1514610310e-1f;
-  y = y * f + 1.1676998740e-1f;
-  y = y * f - 1.2420140846e-1f;
-  y = y * f + 1.4249322787e-1f;
-  y = y * f - 1.6668057665e-1f;
-  y = y * f + 2.0000714765e-1f;
-  y = y * f - 2.4999993993e-1f;
-  y = y * f + 3.3333331174e-1f;
-  y = y * f * z;
-  y += -2.12194440e-4f * ef;
-  y += -0.5f * z;
-  float r = f + y + 0.693359375f * ef;
+  float r;
+  log_reduced(f, ef, r);
   r = x == std::numeric_limits<float>::infinity() ? x : r;
   r = x == 0.0f ? -std::numeric_limits<float>::infinity() : r;
   return x < 0.0f || x != x ? std::numeric_limits<float>::quiet_NaN() : r;
 }
 
-// exp(x) for float over its whole range: x = n ln2 + r (Cody-Waite), exp(r) by Cephes' degree-6
-// polynomial, with 2^n applied as two factors so that results near the top of the range and in the
-// subnormal range come out right; above 88.72 gives +inf, below -103.98 gives 0, NaN stays NaN.
-EMBER_ALWAYS_INLINE inline float exp_float_full(float x) {
-  const float xc = x < -103.972f ? -103.972f : (x > 88.7228394f ? 88.7228394f : x);
+// The core both float exps share, on a float or 8 lanes: x = n ln2 + r with |r| <= ln2 / 2
+// (Cody-Waite split of ln2), exp(r) by Cephes' degree-6 polynomial. Writes n and p = exp(r)
+// (through references: vectors passed by value would change the ABI of the non-AVX build).
+template <class V>
+EMBER_ALWAYS_INLINE inline void exp_reduced(const V& xc, V& n, V& p) {
   const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  const float n = (xc * 1.44269504088896341f + shifter) - shifter;
-  const float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
+  n = (xc * 1.44269504088896341f + shifter) - shifter;
+  const V r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
+  p = V{} + 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
+}
+
+// exp(x) for float over its whole range, with 2^n applied as two factors so that results near the
+// top of the range and in the subnormal range come out right; above 88.72 gives +inf, below
+// -103.98 gives 0, NaN stays NaN.
+EMBER_ALWAYS_INLINE inline float exp_float_full(float x) {
+  const float xc = x < -103.972f ? -103.972f : (x > 88.7228394f ? 88.7228394f : x);
+  float n, p;
+  exp_reduced(xc, n, p);
   const int32_t ni = static_cast<int32_t>(n == n ? n : 0.0f);
   const int32_t n1 = ni / 2, n2 = ni - n1;
   const int32_t b1 = (n1 + 127) << 23, b2 = (n2 + 127) << 23;
@@ -82,22 +100,41 @@ typedef int32_t VecI __attribute__((vector_size(32)));
 EMBER_ALWAYS_INLINE inline void exp_vec_full(VecF& x) {
   const VecF lo = VecF{} + -103.972f, hi = VecF{} + 88.7228394f;
   const VecF xc = x < lo ? lo : (x > hi ? hi : x);
-  const float shifter = 12582912.0f;
-  const VecF n = (xc * 1.44269504088896341f + shifter) - shifter;
-  const VecF r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
-  VecF p = VecF{} + 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  VecF n, p;
+  exp_reduced(xc, n, p);
   const VecI ni = __builtin_convertvector(n == n ? n : VecF{}, VecI);
   const VecI n1 = ni / 2, n2 = ni - n1;
   const VecI b1 = (n1 + 127) << 23, b2 = (n2 + 127) << 23;
   const VecF e = p * reinterpret_cast<VecF>(b1) * reinterpret_cast<VecF>(b2);
   const VecF inf = VecF{} + std::numeric_limits<float>::infinity();
   x = x > hi ? inf : (x < lo ? VecF{} : (x != x ? x : e));
+}
+
+// exp(x) for float to within 2 ulp with one scale factor, for softmax and attention (arguments at
+// most 0 there): NaN stays NaN; results below float's normal range flush to 0; x above 88.37
+// saturates.
+EMBER_ALWAYS_INLINE inline float exp_float(float x) {
+  const float xc = x < -87.33654f ? -87.33654f : (x > 88.37626f ? 88.37626f : x);
+  float n, p;
+  exp_reduced(xc, n, p);
+  const float n_ok = n == n ? n : 0.0f;  // NaN input: keep the int conversion defined
+  const int32_t bits = (static_cast<int32_t>(n_ok) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  const float e = p * scale;
+  return x < -87.33654f ? 0.0f : e;
+}
+
+// exp_float on 8 lanes at once (same steps, so the same results lane by lane).
+EMBER_ALWAYS_INLINE inline void exp_vec(VecF& x) {
+  const VecF lo = VecF{} + -87.33654f, hi = VecF{} + 88.37626f;
+  const VecF xc = x < lo ? lo : (x > hi ? hi : x);
+  VecF n, p;
+  exp_reduced(xc, n, p);
+  const VecF n_ok = n == n ? n : VecF{};
+  const VecI bits = (__builtin_convertvector(n_ok, VecI) + 127) << 23;
+  const VecF e = p * reinterpret_cast<VecF>(bits);
+  x = x < lo ? VecF{} : e;
 }
 
 // log_float on 8 lanes.
@@ -113,33 +150,29 @@ EMBER_ALWAYS_INLINE inline void log_vec(VecF& x) {
   const VecF ef =
       __builtin_convertvector(e, VecF) - (low ? one : VecF{}) - (tiny ? one * 23.0f : VecF{});
   const VecF f = low ? m + m - 1.0f : m - 1.0f;
-  const VecF z = f * f;
-  VecF y = VecF{} + 7.0376836292e-2f;
-  y = y * f - 1.1514610310e-1f;
-  y = y * f + 1.1676998740e-1f;
-  y = y * f - 1.2420140846e-1f;
-  y = y * f + 1.4249322787e-1f;
-  y = y * f - 1.6668057665e-1f;
-  y = y * f + 2.0000714765e-1f;
-  y = y * f - 2.4999993993e-1f;
-  y = y * f + 3.3333331174e-1f;
-  y = y * f * z;
-  y += -2.12194440e-4f * ef;
-  y += -0.5f * z;
-  VecF r = f + y + 0.693359375f * ef;
+  VecF r;
+  log_reduced(f, ef, r);
   const VecF inf = VecF{} + std::numeric_limits<float>::infinity();
   r = x == inf ? x : r;
   r = x == 0.0f ? -inf : r;
   x = (x < 0.0f) | (x != x) ? VecF{} + std::numeric_limits<float>::quiet_NaN() : r;
 }
 
+// The functions as policies: vec on 8 lanes, one on a float, and the C library's for double.
 struct ExpFloat {
   static EMBER_ALWAYS_INLINE void vec(VecF& v) { exp_vec_full(v); }
   static EMBER_ALWAYS_INLINE float one(float x) { return exp_float_full(x); }
+  static double lib(double x) { return std::exp(x); }
 };
 struct LogFloat {
   static EMBER_ALWAYS_INLINE void vec(VecF& v) { log_vec(v); }
   static EMBER_ALWAYS_INLINE float one(float x) { return log_float(x); }
+  static double lib(double x) { return std::log(x); }
+};
+struct ExpFloatFlushed {
+  static EMBER_ALWAYS_INLINE void vec(VecF& v) { exp_vec(v); }
+  static EMBER_ALWAYS_INLINE float one(float x) { return exp_float(x); }
+  static double lib(double x) { return std::exp(x); }
 };
 
 namespace detail {
@@ -190,22 +223,27 @@ void vec_unary_float(const TensorIterator& iter) {
   });
 }
 
-// exp and log in C: the vectorizable float versions for float, the C library's for double.
-template <class C>
-EMBER_ALWAYS_INLINE inline C fast_exp(C x) {
+// Fn in the compute type C: its vectorizable float version for float, the C library's for double.
+template <class Fn, class C>
+EMBER_ALWAYS_INLINE inline C float_fast(C x) {
   if constexpr (std::is_same_v<C, float>) {
-    return exp_float_full(x);
+    return Fn::one(x);
   } else {
-    return std::exp(x);
+    return Fn::lib(x);
   }
 }
 template <class C>
+EMBER_ALWAYS_INLINE inline C fast_exp(C x) {
+  return float_fast<ExpFloat>(x);
+}
+template <class C>
 EMBER_ALWAYS_INLINE inline C fast_log(C x) {
-  if constexpr (std::is_same_v<C, float>) {
-    return log_float(x);
-  } else {
-    return std::log(x);
-  }
+  return float_fast<LogFloat>(x);
+}
+// Softmax's and attention's exp.
+template <class C>
+EMBER_ALWAYS_INLINE inline C exp_compute(C x) {
+  return float_fast<ExpFloatFlushed>(x);
 }
 
 // Inverse error function: Giles' single-precision approximation ("Approximating the erfinv

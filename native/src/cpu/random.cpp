@@ -29,10 +29,6 @@ T uniform(uint32_t w) {
   }
 }
 
-double uniform53(uint32_t hi, uint32_t lo) {
-  return static_cast<double>(((static_cast<uint64_t>(hi) << 32) | lo) >> 11) * 0x1p-53;
-}
-
 // Box-Muller: two uniforms, u1 in (0, 1] and u2 in [0, 1), give two independent normals.
 void box_muller(double u1, double u2, double& z0, double& z1) {
   const double r = std::sqrt(-2.0 * std::log(u1));

@@ -1,12 +1,13 @@
 // nn kernels: softmax / log_softmax and their backward, nll_loss and its backward, and the fused
-// SGD and Adam updates (one elementwise pass per parameter, as torch.optim computes them), also
-// over many parameters per launch.
+// SGD and Adam updates (one elementwise pass per parameter, with hostdev/optim_update.h's element
+// formulas, the CPU's), also over many parameters per launch.
 #include <cfloat>
 #include <cmath>
 
 #include "block_reduce.cuh"
 #include "core/nn_dispatch.h"
 #include "device_error.cuh"
+#include "hostdev/optim_update.h"
 #include "map.cuh"
 #include "multi_tensor.cuh"
 
@@ -18,6 +19,8 @@ using ember::AdamScalars;
 using ember::ops::AdamOptions;
 using ember::ops::Reduction;
 using ember::ops::SgdOptions;
+using ember::optim::AdamConstants;
+using ember::optim::SgdConstants;
 
 struct Max {
   template <class A>
@@ -292,28 +295,11 @@ ember_status nll_loss_backward(void*, const ember_kernel_tensor* grad_x,
   });
 }
 
-// torch.optim.SGD's sequence of tensor ops for element i.
 template <class T>
-__device__ inline void sgd_update(T* p, const T* g, T* buf, int64_t i, const SgdOptions& o) {
-  using A = acc_t<T>;
-  A d = o.maximize ? -to_acc(g[i]) : to_acc(g[i]);
-  const A pv = to_acc(p[i]);
-  if (o.weight_decay != 0) d += static_cast<A>(o.weight_decay) * pv;
-  if (o.momentum != 0) {
-    const A b = o.first_step ? d
-                             : to_acc(buf[i]) * static_cast<A>(o.momentum) +
-                                   static_cast<A>(1 - o.dampening) * d;
-    buf[i] = static_cast<T>(b);
-    d = o.nesterov ? d + static_cast<A>(o.momentum) * b : b;
-  }
-  p[i] = static_cast<T>(pv + -static_cast<A>(o.lr) * d);
-}
-
-template <class T>
-__global__ void sgd_kernel(T* p, const T* g, T* buf, int64_t n, SgdOptions o) {
+__global__ void sgd_kernel(T* p, const T* g, T* buf, int64_t n, SgdConstants<acc_t<T>> k) {
   for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n;
        i += int64_t{gridDim.x} * blockDim.x)
-    sgd_update(p, g, buf, i, o);
+    ember::optim::sgd_update(p, g, buf, i, k);
 }
 
 ember_status sgd_step(void*, const ember_kernel_tensor* param, const ember_kernel_tensor* grad,
@@ -325,63 +311,19 @@ ember_status sgd_step(void*, const ember_kernel_tensor* param, const ember_kerne
     dispatch_float(param->dtype, "sgd_step", [&](auto tag) {
       using T = typename decltype(tag)::type;
       sgd_kernel<T><<<blocks_for(param->numel), kThreads, 0, stream()>>>(
-          data<T>(param), data<const T>(grad), buf ? data<T>(buf) : nullptr, param->numel, o);
+          data<T>(param), data<const T>(grad), buf ? data<T>(buf) : nullptr, param->numel,
+          ember::optim::sgd_constants<acc_t<T>>(o));
       EC_LAUNCHED("sgd_step");
     });
   });
 }
 
 template <class T>
-struct AdamArgs {
-  acc_t<T> beta1, beta1c, beta2, beta2c, wd, decay, neg_step_size, bc2_sqrt, eps;  // c: 1 - beta
-  bool decoupled, amsgrad, maximize;
-};
-
-// torch.optim.Adam's sequence of tensor ops for element i.
-template <class T>
-__device__ inline void adam_update(T* p, const T* g, T* m, T* v, T* vmax, int64_t i,
-                                   const AdamArgs<T>& k) {
-  using A = acc_t<T>;
-  A gv = k.maximize ? -to_acc(g[i]) : to_acc(g[i]);
-  A pv = to_acc(p[i]);
-  if (k.decoupled)
-    pv = pv * k.decay;
-  else if (k.wd != 0)
-    gv = gv + k.wd * pv;
-  const A mv = to_acc(m[i]) * k.beta1 + k.beta1c * gv;
-  A vv = to_acc(v[i]) * k.beta2 + k.beta2c * (gv * gv);
-  m[i] = static_cast<T>(mv);
-  v[i] = static_cast<T>(vv);
-  if (k.amsgrad) {
-    vv = max(to_acc(vmax[i]), vv);
-    vmax[i] = static_cast<T>(vv);
-  }
-  const A denom = sqrt(vv) / k.bc2_sqrt + k.eps;
-  p[i] = static_cast<T>(pv + k.neg_step_size * (mv / denom));
-}
-
-template <class T>
-__global__ void adam_kernel(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, AdamArgs<T> k) {
+__global__ void adam_kernel(T* p, const T* g, T* m, T* v, T* vmax, int64_t n,
+                            AdamConstants<acc_t<T>> k) {
   for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n;
        i += int64_t{gridDim.x} * blockDim.x)
-    adam_update(p, g, m, v, vmax, i, k);
-}
-
-template <class T>
-AdamArgs<T> adam_args(const AdamOptions& o, const AdamScalars& s) {
-  using A = acc_t<T>;
-  return {static_cast<A>(o.beta1),
-          static_cast<A>(1 - o.beta1),
-          static_cast<A>(o.beta2),
-          static_cast<A>(1 - o.beta2),
-          static_cast<A>(o.weight_decay),
-          static_cast<A>(1 - o.lr * o.weight_decay),
-          static_cast<A>(-s.step_size),
-          static_cast<A>(s.bias_correction2_sqrt),
-          static_cast<A>(o.eps),
-          o.decoupled_weight_decay,
-          o.amsgrad,
-          o.maximize};
+    ember::optim::adam_update(p, g, m, v, vmax, i, k);
 }
 
 ember_status adam_step(void*, const ember_kernel_tensor* param, const ember_kernel_tensor* grad,
@@ -395,7 +337,7 @@ ember_status adam_step(void*, const ember_kernel_tensor* param, const ember_kern
     if (param->numel == 0) return;
     dispatch_float(param->dtype, "adam_step", [&](auto tag) {
       using T = typename decltype(tag)::type;
-      const AdamArgs<T> k = adam_args<T>(o, s);
+      const auto k = ember::optim::adam_constants<acc_t<T>>(o, s);
       adam_kernel<T><<<blocks_for(param->numel), kThreads, 0, stream()>>>(
           data<T>(param), data<const T>(grad), data<T>(exp_avg), data<T>(exp_avg_sq),
           max_exp_avg_sq ? data<T>(max_exp_avg_sq) : nullptr, param->numel, k);
@@ -406,17 +348,17 @@ ember_status adam_step(void*, const ember_kernel_tensor* param, const ember_kern
 
 template <class T>
 struct SgdListOp {
-  SgdOptions o;
+  SgdConstants<acc_t<T>> k;
   __device__ void operator()(T* const* ptr, int64_t i) const {
-    sgd_update(ptr[0], ptr[1], ptr[2], i, o);
+    ember::optim::sgd_update(ptr[0], ptr[1], ptr[2], i, k);
   }
 };
 
 template <class T>
 struct AdamListOp {
-  AdamArgs<T> k;
+  AdamConstants<acc_t<T>> k;
   __device__ void operator()(T* const* ptr, int64_t i) const {
-    adam_update(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], i, k);
+    ember::optim::adam_update(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], i, k);
   }
 };
 
@@ -427,7 +369,8 @@ ember_status sgd_multi_step(void*, ember_kernel_tensors params, ember_kernel_ten
     const auto& o = *static_cast<const SgdOptions*>(options);
     for_each_run(params, "sgd_multi_step", [&](int64_t first, int64_t count, auto tag) {
       using T = typename decltype(tag)::type;
-      launch_list(tensor_list<T, 3>(first, count, {&params, &grads, &bufs}), SgdListOp<T>{o});
+      launch_list(tensor_list<T, 3>(first, count, {&params, &grads, &bufs}),
+                  SgdListOp<T>{ember::optim::sgd_constants<acc_t<T>>(o)});
     });
   });
 }
@@ -443,7 +386,7 @@ ember_status adam_multi_step(void*, ember_kernel_tensors params, ember_kernel_te
       using T = typename decltype(tag)::type;
       launch_list(tensor_list<T, 5>(first, count,
                                     {&params, &grads, &exp_avgs, &exp_avg_sqs, &max_exp_avg_sqs}),
-                  AdamListOp<T>{adam_args<T>(o, s)});
+                  AdamListOp<T>{ember::optim::adam_constants<acc_t<T>>(o, s)});
     });
   });
 }

@@ -14,10 +14,7 @@ namespace ember_cuda {
 namespace {
 
 using ember::RandomOp;
-
-__device__ inline double uniform53(uint32_t hi, uint32_t lo) {
-  return static_cast<double>(((static_cast<uint64_t>(hi) << 32) | lo) >> 11) * 0x1p-53;
-}
+using ember::uniform53;
 
 // Uniform in [0, 1) with as many random bits as T's mantissa holds (the CPU's rule).
 template <class T>

@@ -1,14 +1,15 @@
 // F.interpolate forward and backward (nearest, nearest-exact, linear / bilinear / trilinear,
 // bicubic) over up to 3 spatial dims. Each dim is a separable filter whose taps (source index,
-// weight) per output index are computed as the CPU kernel computes them, in the compute type
-// (float for float32 and the 16-bit floats); a dim that keeps its size and values is skipped
-// there and here. Forward: one thread per output element sums its taps. Backward: one thread per
-// input element gathers from the outputs whose taps read it (found by binary search, since the
-// taps move monotonically with the output index), so it needs no atomics and is deterministic.
+// weight) per output index come from hostdev/resample_taps.h, as in the CPU kernel; a dim that
+// keeps its size and values is skipped there and here. Forward: one thread per output element sums
+// its taps. Backward: one thread per input element gathers from the outputs whose taps read it
+// (found by binary search, since the taps move monotonically with the output index), so it needs no
+// atomics and is deterministic.
 #include <cstdint>
 
 #include "common.cuh"
 #include "core/nn_interpolate.h"
+#include "hostdev/resample_taps.h"
 
 namespace ember_cuda {
 
@@ -16,11 +17,10 @@ namespace {
 
 using ember::ops::InterpolateMode;
 using ember::ops::InterpolateParams;
+using ember::resample::kMaxTaps;
 
 // One spatial dim, (depth, height, width) order; dims the input lacks have in = out = 1.
-struct Axis {
-  int64_t in = 1, out = 1;
-  double scale = 0;      // the user's scale factor; 0: in / out
+struct Axis : ember::resample::AxisSize {
   bool identity = true;  // same size and values: one tap (o, 1), no filtering
 };
 
@@ -30,105 +30,6 @@ struct Resample {
   int64_t planes;  // N * C
   Axis axis[3];
 };
-
-constexpr int kMaxTaps = 4;
-
-__host__ __device__ inline float floor_of(float v) { return floorf(v); }
-__host__ __device__ inline double floor_of(double v) { return floor(v); }
-__host__ __device__ inline int64_t clamp_index(int64_t v, int64_t lo, int64_t hi) {
-  return v < lo ? lo : v > hi ? hi : v;
-}
-
-template <class C>
-__host__ __device__ inline C cubic1(C x, C a) {  // |x| <= 1
-  return ((a + 2) * x - (a + 3)) * x * x + 1;
-}
-template <class C>
-__host__ __device__ inline C cubic2(C x, C a) {  // 1 < |x| < 2
-  return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
-}
-
-// The taps of output o along ax (the CPU kernel's make_taps for one index): writes the source
-// indices and weights, returns their count. *anchor is a value that never decreases with o, and
-// every tap index lies in [anchor + lo_off, anchor + hi_off] (see tap_offsets) before clamping
-// to the input.
-template <class C>
-__host__ __device__ int filter_taps(InterpolateMode mode, bool align_corners, const Axis& ax,
-                                    int64_t o, int64_t* ix, C* w, int64_t* anchor) {
-  const int64_t in = ax.in, out = ax.out;
-  switch (mode) {
-    case InterpolateMode::Nearest:
-    case InterpolateMode::NearestExact: {
-      // Computed in float, as PyTorch does for every dtype.
-      const float scale = ax.scale > 0 ? static_cast<float>(1.0 / ax.scale)
-                                       : static_cast<float>(in) / static_cast<float>(out);
-      int64_t src;
-      if (mode == InterpolateMode::NearestExact) {
-        const auto pos = static_cast<float>((static_cast<double>(o) + 0.5) * scale);
-        src = static_cast<int64_t>(floor_of(pos));
-      } else if (out == in) {
-        src = o;
-      } else if (out == 2 * in) {
-        src = o >> 1;
-      } else {
-        src = static_cast<int64_t>(floor_of(static_cast<float>(o) * scale));
-      }
-      ix[0] = src < in - 1 ? src : in - 1;
-      w[0] = C(1);
-      *anchor = ix[0];
-      return 1;
-    }
-    case InterpolateMode::Linear:
-    case InterpolateMode::Cubic:
-      break;
-  }
-  const bool cubic = mode == InterpolateMode::Cubic;
-  // PyTorch's area_pixel_compute_scale and area_pixel_compute_source_index.
-  C ratio;
-  if (align_corners) {
-    ratio = out > 1 ? static_cast<C>(in - 1) / static_cast<C>(out - 1) : C(0);
-  } else {
-    ratio =
-        ax.scale > 0 ? static_cast<C>(1.0 / ax.scale) : static_cast<C>(in) / static_cast<C>(out);
-  }
-  C real;
-  if (align_corners) {
-    real = ratio * static_cast<C>(o);
-  } else {
-    real = static_cast<C>(static_cast<double>(ratio) * (static_cast<double>(o) + 0.5) - 0.5);
-    if (!cubic && real < C(0)) real = C(0);
-  }
-  if (!cubic) {
-    if (out == in) {
-      ix[0] = ix[1] = o;
-      w[0] = C(1);
-      w[1] = C(0);
-      *anchor = o;
-      return 2;
-    }
-    const auto fl = static_cast<int64_t>(floor_of(real));
-    const int64_t i0 = fl < in - 1 ? fl : in - 1;
-    C lambda1 = real - static_cast<C>(i0);
-    lambda1 = lambda1 < C(0) ? C(0) : lambda1 > C(1) ? C(1) : lambda1;
-    ix[0] = i0;
-    ix[1] = i0 + (i0 < in - 1 ? 1 : 0);
-    w[0] = C(1) - lambda1;
-    w[1] = lambda1;
-    *anchor = i0;
-    return 2;
-  }
-  const auto i0 = static_cast<int64_t>(floor_of(real));
-  const C f = real - static_cast<C>(i0);
-  const C a = C(-0.75);
-  w[0] = cubic2<C>(f + 1, a);
-  w[1] = cubic1<C>(f, a);
-  w[2] = cubic1<C>(1 - f, a);
-  w[3] = cubic2<C>(2 - f, a);
-  // Taps outside the input read its border element.
-  for (int k = 0; k < 4; ++k) ix[k] = clamp_index(i0 - 1 + k, 0, in - 1);
-  *anchor = i0;
-  return 4;
-}
 
 // Where the taps lie relative to the anchor: [anchor + lo, anchor + hi].
 __host__ __device__ inline void tap_offsets(InterpolateMode mode, int64_t& lo, int64_t& hi) {
@@ -146,7 +47,7 @@ __device__ inline int axis_taps(const Resample& r, int a, int64_t o, int64_t* ix
     return 1;
   }
   int64_t anchor;
-  return filter_taps<C>(r.mode, r.align_corners, ax, o, ix, w, &anchor);
+  return ember::resample::taps<C>(r.mode, r.align_corners, ax, o, ix, w, &anchor);
 }
 
 // True when one of the n taps reads input i.
@@ -175,7 +76,7 @@ __device__ inline int64_t first_anchor_at_least(const Resample& r, const Axis& a
     const int64_t mid = lo + (hi - lo) / 2;
     int64_t ix[kMaxTaps], anchor;
     C w[kMaxTaps];
-    filter_taps<C>(r.mode, r.align_corners, ax, mid, ix, w, &anchor);
+    ember::resample::taps<C>(r.mode, r.align_corners, ax, mid, ix, w, &anchor);
     if (anchor >= v) {
       hi = mid;
     } else {
@@ -287,14 +188,7 @@ Resample plan(const InterpolateParams& p, int64_t planes) {
     ax.in = p.in[a - skip];
     ax.out = p.out[a - skip];
     ax.scale = p.scales[a - skip];
-    bool same = ax.in == ax.out;
-    for (int64_t o = 0; same && o < ax.out; ++o) {
-      int64_t ix[kMaxTaps], anchor;
-      C w[kMaxTaps];
-      const int n = filter_taps<C>(p.mode, p.align_corners, ax, o, ix, w, &anchor);
-      for (int k = 0; k < n; ++k) same = same && (w[k] == C(0) || (w[k] == C(1) && ix[k] == o));
-    }
-    ax.identity = same;
+    ax.identity = ember::resample::is_identity<C>(p.mode, p.align_corners, ax);
   }
   return r;
 }

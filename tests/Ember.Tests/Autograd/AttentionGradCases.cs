@@ -4,7 +4,7 @@ namespace Ember.Tests;
 /// Gradient checks of scaled_dot_product_attention (values against PyTorch are in Ember.NN.Tests): first order
 /// through the fused native backward, second order through the recorded formulas, by finite differences in float64.
 /// </summary>
-public class AttentionGradCases
+public class AttentionGradCases : GradCaseFixture
 {
     private static long[] S(params long[] shape) => shape;
 
@@ -54,20 +54,4 @@ public class AttentionGradCases
     public static IEnumerable<GradCase> Cases => All.Select(c => c.Case);
 
     public static IEnumerable<GradCase> SecondOrderCases => All.Where(c => !c.FirstOrderOnly).Select(c => c.Case);
-
-    [TestCaseSource(nameof(Cases))]
-    public void GradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradCheck(c.Fn, c.Inputs(), eps, atol, rtol), Is.True);
-    }
-
-    [TestCaseSource(nameof(SecondOrderCases))]
-    public void GradGradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradGradCheck(c.Fn, c.Inputs(), null, eps, atol, rtol), Is.True);
-    }
 }

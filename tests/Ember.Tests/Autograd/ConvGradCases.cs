@@ -7,7 +7,7 @@ namespace Ember.Tests;
 /// Gradient checks of the convolution and pooling family beside conv2d / max_pool2d (their values against PyTorch
 /// are in Ember.NN.Tests/ConvPoolTests): first and second order by finite differences in float64.
 /// </summary>
-public class ConvGradCases
+public class ConvGradCases : GradCaseFixture
 {
     private static long[] S(params long[] shape) => shape;
 
@@ -66,19 +66,5 @@ public class ConvGradCases
 
     public static IEnumerable<GradCase> Cases => All;
 
-    [TestCaseSource(nameof(Cases))]
-    public void GradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradCheck(c.Fn, c.Inputs(), eps, atol, rtol), Is.True);
-    }
-
-    [TestCaseSource(nameof(Cases))]
-    public void GradGradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradGradCheck(c.Fn, c.Inputs(), null, eps, atol, rtol), Is.True);
-    }
+    public static IEnumerable<GradCase> SecondOrderCases => All;
 }

@@ -7,7 +7,7 @@ namespace Ember.Tests;
 /// second order by finite differences in float64. Inputs are sin patterns in (-1, 1); probabilities come through a
 /// sigmoid or softmax inside the function, so every point stays inside the op's domain and away from its kinks.
 /// </summary>
-public class LossGradCases
+public class LossGradCases : GradCaseFixture
 {
     private static long[] S(params long[] shape) => shape;
 
@@ -86,20 +86,4 @@ public class LossGradCases
     public static IEnumerable<GradCase> Cases => All.Select(c => c.Case);
 
     public static IEnumerable<GradCase> SecondOrderCases => All.Where(c => !c.FirstOrderOnly).Select(c => c.Case);
-
-    [TestCaseSource(nameof(Cases))]
-    public void GradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradCheck(c.Fn, c.Inputs(), eps, atol, rtol), Is.True);
-    }
-
-    [TestCaseSource(nameof(SecondOrderCases))]
-    public void GradGradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradGradCheck(c.Fn, c.Inputs(), null, eps, atol, rtol), Is.True);
-    }
 }

@@ -6,7 +6,7 @@ namespace Ember.Tests;
 /// Gradient checks of the normalisation and embedding functions (their values against PyTorch are in
 /// Ember.NN.Tests): first and second order by finite differences in float64.
 /// </summary>
-public class NNGradCases
+public class NNGradCases : GradCaseFixture
 {
     private static long[] S(params long[] shape) => shape;
 
@@ -36,20 +36,4 @@ public class NNGradCases
     public static IEnumerable<GradCase> Cases => All.Select(c => c.Case);
 
     public static IEnumerable<GradCase> SecondOrderCases => All.Where(c => !c.FirstOrderOnly).Select(c => c.Case);
-
-    [TestCaseSource(nameof(Cases))]
-    public void GradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradCheck(c.Fn, c.Inputs(), eps, atol, rtol), Is.True);
-    }
-
-    [TestCaseSource(nameof(SecondOrderCases))]
-    public void GradGradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradGradCheck(c.Fn, c.Inputs(), null, eps, atol, rtol), Is.True);
-    }
 }

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using static Ember.Tests.AutogradTestUtil;
 
 namespace Ember.Tests;
 
@@ -9,7 +8,7 @@ namespace Ember.Tests;
 /// and second derivatives, and PyTorch's values for the same cases. A public op that the table does
 /// not cover and that is not listed as non-differentiable fails <see cref="EveryPublicOpIsCovered"/>.
 /// </summary>
-public class OpGradTests
+public class OpGradTests : GradCaseFixture
 {
     // Ops whose results carry no gradient (comparisons, indices, factories, autograd and lifetime plumbing).
     private static readonly HashSet<string> NonDifferentiable =
@@ -33,51 +32,15 @@ public class OpGradTests
 
     public static IEnumerable<GradCase> Cases => GradCases.All;
 
+    public static IEnumerable<GradCase> SecondOrderCases => GradCases.All;
+
     public static IEnumerable<GradCase> CasesWithReference => GradCases.All.Where(c => !NoTorchReference.Contains(c.Name));
-
-    [TestCaseSource(nameof(Cases))]
-    public void GradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        Tensor[] inputs = c.Inputs();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradCheck(c.Fn, inputs, eps, atol, rtol), Is.True);
-    }
-
-    [TestCaseSource(nameof(Cases))]
-    public void GradGradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        Tensor[] inputs = c.Inputs();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradGradCheck(c.Fn, inputs, null, eps, atol, rtol), Is.True);
-    }
 
     [TestCaseSource(nameof(CasesWithReference))]
     public void MatchesPyTorch(GradCase c)
     {
         Assert.That(TorchReference.Cases.TryGetValue(c.Name, out TorchCase? expected), Is.True, $"{c.Name} is missing from gradients.json; run tests/reference/make_autograd.py");
-        using TensorScope scope = Torch.NewScope();
-        Tensor[] x = c.Inputs();
-        Tensor output = c.Fn(x);
-        Assert.That(output.Shape.ToArray(), Is.EqualTo(expected!.Out.Shape), "output shape");
-        double tol = c.Float32 ? 1e-6 : 1e-9;
-        AssertClose(output, expected.Out.Data, tol, "output");
-        Tensor gout = Pattern(output.ShapeArray, 5.0);
-        Tensor?[] grads = Ember.Autograd.Grad([output], x, [gout], createGraph: true, allowUnused: true);
-        Tensor[] first = grads.Select((g, k) => g ?? Torch.ZerosLike(x[k])).ToArray();
-        for (int k = 0; k < x.Length; k++)
-            AssertClose(first[k], expected.Grads[k], tol, $"gradient of input {k}");
-
-        Tensor? s = null;
-        for (int k = 0; k < first.Length; k++)
-        {
-            Tensor term = (first[k] * Pattern(first[k].ShapeArray, 11 + k)).Sum();
-            s = s is null ? term : s + term;
-        }
-        Tensor?[] second = s!.RequiresGrad ? Ember.Autograd.Grad([s], x, allowUnused: true) : new Tensor?[x.Length];
-        for (int k = 0; k < x.Length; k++)
-            AssertClose(second[k] ?? Torch.ZerosLike(x[k]), expected.Second[k], tol * 10, $"second-order gradient of input {k}");
+        AssertMatches(c, expected!, c.Float32 ? 1e-6 : 1e-9);
     }
 
     [Test]

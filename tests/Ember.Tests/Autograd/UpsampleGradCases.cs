@@ -5,7 +5,7 @@ namespace Ember.Tests;
 /// composite activations prelu, glu, softmin, hardshrink, softshrink (their values against PyTorch are in
 /// Ember.NN.Tests), and the resampling functions interpolate, pixel_shuffle and pixel_unshuffle.
 /// </summary>
-public class UpsampleGradCases
+public class UpsampleGradCases : GradCaseFixture
 {
     private static long[] S(params long[] shape) => shape;
 
@@ -31,19 +31,5 @@ public class UpsampleGradCases
         new("pixel_unshuffle", "PixelUnshuffle", [S(2, 1, 4, 2)], x => Functional.PixelUnshuffle(x[0], 2)),
     ];
 
-    [TestCaseSource(nameof(Cases))]
-    public void GradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradCheck(c.Fn, c.Inputs(), eps, atol, rtol), Is.True);
-    }
-
-    [TestCaseSource(nameof(Cases))]
-    public void GradGradCheck(GradCase c)
-    {
-        using TensorScope scope = Torch.NewScope();
-        (double eps, double atol, double rtol) = c.Tolerance;
-        Assert.That(Ember.Autograd.GradGradCheck(c.Fn, c.Inputs(), null, eps, atol, rtol), Is.True);
-    }
+    public static IEnumerable<GradCase> SecondOrderCases => Cases;
 }

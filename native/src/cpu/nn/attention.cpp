@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/parallel.h"
+#include "cpu/math_fast.h"
 #include "cpu/nn/common.h"
-#include "cpu/nn/fast_math.h"
 #include "cpu/nn/simd.h"
 #include "cpu/nn/small_gemm.h"
 

@@ -12,6 +12,7 @@
 #include "core/parallel.h"
 #include "cpu/iterator.h"
 #include "cpu/nn/common.h"
+#include "hostdev/resample_taps.h"
 
 namespace ember::cpu {
 namespace {
@@ -26,105 +27,18 @@ struct Taps {
   std::vector<C> weight;       // [out * count]
 };
 
-// PyTorch's area_pixel_compute_scale: how far apart output samples are, in input units.
+// The taps of every output index along one dim (hostdev/resample_taps.h's, tabulated).
 template <class C>
-C linear_scale(int64_t in, int64_t out, bool align_corners, double scale) {
-  if (align_corners) return out > 1 ? static_cast<C>(in - 1) / static_cast<C>(out - 1) : C(0);
-  return scale > 0 ? static_cast<C>(1.0 / scale) : static_cast<C>(in) / static_cast<C>(out);
-}
-
-// PyTorch's area_pixel_compute_source_index (half-pixel centres unless align_corners).
-template <class C>
-C source_index(C scale, int64_t dst, bool align_corners, bool cubic) {
-  if (align_corners) return scale * static_cast<C>(dst);
-  const C src = static_cast<C>(static_cast<double>(scale) * (static_cast<double>(dst) + 0.5) - 0.5);
-  return !cubic && src < 0 ? C(0) : src;
-}
-
-template <class C>
-C cubic1(C x, C a) {  // |x| <= 1
-  return ((a + 2) * x - (a + 3)) * x * x + 1;
-}
-
-template <class C>
-C cubic2(C x, C a) {  // 1 < |x| < 2
-  return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
-}
-
-template <class C>
-Taps<C> make_taps(const InterpolateParams& p, int64_t in, int64_t out, double scale) {
+Taps<C> make_taps(const InterpolateParams& p, const resample::AxisSize& ax) {
   Taps<C> t;
-  switch (p.mode) {
-    case InterpolateMode::Nearest:
-    case InterpolateMode::NearestExact:
-      t.count = 1;
-      break;
-    case InterpolateMode::Linear:
-      t.count = 2;
-      break;
-    case InterpolateMode::Cubic:
-      t.count = 4;
-      break;
-  }
-  t.index.resize(static_cast<std::size_t>(out * t.count));
-  t.weight.resize(static_cast<std::size_t>(out * t.count));
-  // Nearest modes compute their indices in float, as PyTorch does for every dtype.
-  const float nearest_scale = scale > 0 ? static_cast<float>(1.0 / scale)
-                                        : static_cast<float>(in) / static_cast<float>(out);
-  const C ratio = linear_scale<C>(in, out, p.align_corners, scale);
-  for (int64_t o = 0; o < out; ++o) {
-    int64_t* ix = t.index.data() + o * t.count;
-    C* w = t.weight.data() + o * t.count;
-    switch (p.mode) {
-      case InterpolateMode::Nearest: {
-        int64_t src;
-        if (out == in) {
-          src = o;
-        } else if (out == 2 * in) {
-          src = o >> 1;
-        } else {
-          src = static_cast<int64_t>(std::floor(static_cast<float>(o) * nearest_scale));
-        }
-        ix[0] = std::min(src, in - 1);
-        w[0] = C(1);
-        break;
-      }
-      case InterpolateMode::NearestExact: {
-        const auto pos = static_cast<float>((static_cast<double>(o) + 0.5) * nearest_scale);
-        ix[0] = std::min(static_cast<int64_t>(std::floor(pos)), in - 1);
-        w[0] = C(1);
-        break;
-      }
-      case InterpolateMode::Linear: {
-        if (out == in) {
-          ix[0] = ix[1] = o;
-          w[0] = C(1);
-          w[1] = C(0);
-          break;
-        }
-        const C real = source_index<C>(ratio, o, p.align_corners, false);
-        const int64_t i0 = std::min(static_cast<int64_t>(std::floor(real)), in - 1);
-        const C lambda1 = std::min(std::max(real - static_cast<C>(i0), C(0)), C(1));
-        ix[0] = i0;
-        ix[1] = i0 + (i0 < in - 1 ? 1 : 0);
-        w[0] = C(1) - lambda1;
-        w[1] = lambda1;
-        break;
-      }
-      case InterpolateMode::Cubic: {
-        const C real = source_index<C>(ratio, o, p.align_corners, true);
-        const auto i0 = static_cast<int64_t>(std::floor(real));
-        const C f = real - static_cast<C>(i0);
-        const C a = C(-0.75);
-        w[0] = cubic2<C>(f + 1, a);
-        w[1] = cubic1<C>(f, a);
-        w[2] = cubic1<C>(1 - f, a);
-        w[3] = cubic2<C>(2 - f, a);
-        // Taps outside the input read its border element.
-        for (int64_t k = 0; k < 4; ++k) ix[k] = std::clamp<int64_t>(i0 - 1 + k, 0, in - 1);
-        break;
-      }
-    }
+  int64_t ix[resample::kMaxTaps], anchor;
+  C w[resample::kMaxTaps];
+  t.index.reserve(static_cast<std::size_t>(ax.out * resample::kMaxTaps));
+  t.weight.reserve(static_cast<std::size_t>(ax.out * resample::kMaxTaps));
+  for (int64_t o = 0; o < ax.out; ++o) {
+    t.count = resample::taps<C>(p.mode, p.align_corners, ax, o, ix, w, &anchor);
+    t.index.insert(t.index.end(), ix, ix + t.count);
+    t.weight.insert(t.weight.end(), w, w + t.count);
   }
   return t;
 }
@@ -141,16 +55,9 @@ struct Plan {
     for (int64_t s = skip; s < 3; ++s) {
       in[s] = p.in[s - skip];
       out[s] = p.out[s - skip];
-      taps[s] = make_taps<C>(p, in[s], out[s], p.scales[s - skip]);
-      bool same = in[s] == out[s];
-      for (int64_t o = 0; same && o < out[s]; ++o) {
-        for (int64_t k = 0; k < taps[s].count; ++k) {
-          const C w = taps[s].weight[o * taps[s].count + k];
-          const int64_t i = taps[s].index[o * taps[s].count + k];
-          same = same && (w == C(0) || (w == C(1) && i == o));
-        }
-      }
-      identity[s] = same;
+      const resample::AxisSize ax{in[s], out[s], p.scales[s - skip]};
+      taps[s] = make_taps<C>(p, ax);
+      identity[s] = resample::is_identity<C>(p.mode, p.align_corners, ax);
     }
   }
 };

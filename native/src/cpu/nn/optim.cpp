@@ -1,14 +1,13 @@
 // Fused optimizer steps on the CPU: one pass over each parameter's elements reads param, grad and
 // state once and writes param and state once, in parallel chunks. Arithmetic happens in the
-// parameter's dtype with the hyper-parameters cast to it, as torch's per-tensor ops do.
-#include <algorithm>
-#include <cmath>
-
+// parameter's dtype with the hyper-parameters cast to it, as torch's per-tensor ops do; the element
+// formulas are hostdev/optim_update.h's, shared with the GPU.
 #include "core/nn_dispatch.h"
 #include "core/parallel.h"
 #include "cpu/iterator.h"
 #include "cpu/nn/common.h"
 #include "cpu/nn/simd.h"
+#include "hostdev/optim_update.h"
 
 #if EMBER_X86_CLONES
 #include <immintrin.h>
@@ -19,50 +18,30 @@ namespace {
 
 constexpr int64_t kChunk = 1 << 15;  // elements per task: enough to hide the hand-off
 
+using optim::AdamConstants;
+using optim::SgdConstants;
+
 // ---- SGD: no transcendental, so the plain loop vectorizes in both instantiations ----
 
 template <class T>
-struct SgdScalars {
-  T lr, momentum, dampening1, weight_decay;  // dampening1 = 1 - dampening
-  bool has_wd, has_momentum, nesterov, maximize, first;
-};
-
-template <class T>
 EMBER_ALWAYS_INLINE inline void sgd_body(T* p, const T* g, T* buf, int64_t n,
-                                         const SgdScalars<T>& s) {
-  for (int64_t i = 0; i < n; ++i) {
-    T d = s.maximize ? -g[i] : g[i];
-    if (s.has_wd) d = d + s.weight_decay * p[i];
-    if (s.has_momentum) {
-      const T b = s.first ? d : buf[i] * s.momentum + s.dampening1 * d;
-      buf[i] = b;
-      d = s.nesterov ? d + s.momentum * b : b;
-    }
-    p[i] = p[i] + -s.lr * d;
-  }
+                                         const SgdConstants<T>& s) {
+  for (int64_t i = 0; i < n; ++i) optim::sgd_update(p, g, buf, i, s);
 }
 template <class T>
-void sgd_base(T* p, const T* g, T* buf, int64_t n, const SgdScalars<T>& s) {
+void sgd_base(T* p, const T* g, T* buf, int64_t n, const SgdConstants<T>& s) {
   sgd_body(p, g, buf, n, s);
 }
 #if EMBER_X86_CLONES
 template <class T>
-EMBER_TARGET_AVX2 void sgd_avx2(T* p, const T* g, T* buf, int64_t n, const SgdScalars<T>& s) {
+EMBER_TARGET_AVX2 void sgd_avx2(T* p, const T* g, T* buf, int64_t n, const SgdConstants<T>& s) {
   sgd_body(p, g, buf, n, s);
 }
 #endif
 
 template <class T>
 void sgd(const Tensor& param, const Tensor& grad, const Tensor& buf, const ops::SgdOptions& o) {
-  const SgdScalars<T> s{static_cast<T>(o.lr),
-                        static_cast<T>(o.momentum),
-                        static_cast<T>(1 - o.dampening),
-                        static_cast<T>(o.weight_decay),
-                        o.weight_decay != 0,
-                        o.momentum != 0,
-                        o.nesterov,
-                        o.maximize,
-                        o.first_step};
+  const SgdConstants<T> s = optim::sgd_constants<T>(o);
   T* p = param->data_as<T>();
   const T* g = grad->data_as<T>();
   T* b = buf ? buf->data_as<T>() : nullptr;
@@ -86,42 +65,12 @@ struct AdamElems {
 };
 
 template <class T>
-struct AdamK {
-  T beta1, beta1c, beta2, beta2c;  // beta and 1 - beta
-  T wd, decay;                     // Adam's weight_decay; AdamW's factor 1 - lr * weight_decay
-  T neg_step_size, bc2_sqrt, eps;
-  bool has_wd, decoupled, amsgrad, maximize;
-};
-
-// One element, exactly torch.optim.Adam's sequence of tensor ops.
-template <class T>
-EMBER_ALWAYS_INLINE inline void adam_one(const AdamElems<T>& e, int64_t i, const AdamK<T>& k) {
-  T g = k.maximize ? -e.g[i] : e.g[i];
-  T p = e.p[i];
-  if (k.decoupled) {
-    p = p * k.decay;
-  } else if (k.has_wd) {
-    g = g + k.wd * p;
-  }
-  const T m = e.m[i] * k.beta1 + k.beta1c * g;
-  T v = e.v[i] * k.beta2 + k.beta2c * (g * g);
-  e.m[i] = m;
-  e.v[i] = v;
-  if (k.amsgrad) {
-    v = std::max(e.vmax[i], v);
-    e.vmax[i] = v;
-  }
-  const T denom = std::sqrt(v) / k.bc2_sqrt + k.eps;
-  e.p[i] = p + k.neg_step_size * (m / denom);
-}
-
-template <class T>
-void adam_base(const AdamElems<T>& e, int64_t n, const AdamK<T>& k) {
-  for (int64_t i = 0; i < n; ++i) adam_one(e, i, k);
+void adam_base(const AdamElems<T>& e, int64_t n, const AdamConstants<T>& k) {
+  for (int64_t i = 0; i < n; ++i) optim::adam_update(e.p, e.g, e.m, e.v, e.vmax, i, k);
 }
 
 #if EMBER_X86_CLONES
-// The same sequence on 256-bit vectors: with -fmath-errno the compiler will not vectorize
+// optim::adam_update on 256-bit vectors: with -fmath-errno the compiler will not vectorize
 // std::sqrt, so the square root is the one explicit intrinsic.
 EMBER_TARGET_AVX2 EMBER_ALWAYS_INLINE inline void vsqrt(Simd<float>::V& v) {
   v = reinterpret_cast<Simd<float>::V>(_mm256_sqrt_ps(reinterpret_cast<__m256>(v)));
@@ -131,7 +80,7 @@ EMBER_TARGET_AVX2 EMBER_ALWAYS_INLINE inline void vsqrt(Simd<double>::V& v) {
 }
 
 template <class T>
-EMBER_TARGET_AVX2 void adam_avx2(const AdamElems<T>& e, int64_t n, const AdamK<T>& k) {
+EMBER_TARGET_AVX2 void adam_avx2(const AdamElems<T>& e, int64_t n, const AdamConstants<T>& k) {
   using V = typename Simd<T>::V;
   constexpr int W = Simd<T>::kWidth;
   int64_t i = 0;
@@ -162,26 +111,14 @@ EMBER_TARGET_AVX2 void adam_avx2(const AdamElems<T>& e, int64_t n, const AdamK<T
     p = p + k.neg_step_size * (m / denom);
     store_vec(e.p + i, p);
   }
-  for (; i < n; ++i) adam_one(e, i, k);
+  for (; i < n; ++i) optim::adam_update(e.p, e.g, e.m, e.v, e.vmax, i, k);
 }
 #endif
 
 template <class T>
 void adam(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
           const Tensor& max_exp_avg_sq, const ops::AdamOptions& o, const AdamScalars& s) {
-  const AdamK<T> k{static_cast<T>(o.beta1),
-                   static_cast<T>(1 - o.beta1),
-                   static_cast<T>(o.beta2),
-                   static_cast<T>(1 - o.beta2),
-                   static_cast<T>(o.weight_decay),
-                   static_cast<T>(1 - o.lr * o.weight_decay),
-                   static_cast<T>(-s.step_size),
-                   static_cast<T>(s.bias_correction2_sqrt),
-                   static_cast<T>(o.eps),
-                   o.weight_decay != 0,
-                   o.decoupled_weight_decay,
-                   o.amsgrad,
-                   o.maximize};
+  const AdamConstants<T> k = optim::adam_constants<T>(o, s);
   const AdamElems<T> base{param->data_as<T>(), grad->data_as<T>(), exp_avg->data_as<T>(),
                           exp_avg_sq->data_as<T>(),
                           o.amsgrad ? max_exp_avg_sq->data_as<T>() : nullptr};

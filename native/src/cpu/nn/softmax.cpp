@@ -8,8 +8,8 @@
 
 #include "core/nn_dispatch.h"
 #include "core/parallel.h"
+#include "cpu/math_fast.h"
 #include "cpu/nn/common.h"
-#include "cpu/nn/fast_math.h"
 #include "cpu/nn/simd.h"
 
 namespace ember::cpu {
