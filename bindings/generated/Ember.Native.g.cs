@@ -4,6 +4,7 @@
 //     native/include/ember/conv_pool.h
 //     native/include/ember/core.h
 //     native/include/ember/ember.h
+//     native/include/ember/fused.h
 //     native/include/ember/graph.h
 //     native/include/ember/indexing.h
 //     native/include/ember/interpolate.h
@@ -486,6 +487,12 @@ internal static unsafe partial class NativeMethods
     internal static extern ember_status ember_cpu_bytes_allocated(long* @out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    internal static extern ember_status ember_cross_entropy(ember_tensor input, ember_tensor target, ember_tensor weight, int reduction, long ignore_index, ember_tensor* loss_out, ember_tensor* logsumexp_out, ember_tensor* total_weight_out);
+
+    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    internal static extern ember_status ember_cross_entropy_backward(ember_tensor grad_out, ember_tensor input, ember_tensor target, ember_tensor weight, int reduction, long ignore_index, ember_tensor logsumexp, ember_tensor total_weight, ember_tensor* grad_input);
+
+    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
     internal static extern ember_status ember_ctc_loss(ember_tensor log_probs, ember_tensor targets, ember_tensor input_lengths, ember_tensor target_lengths, long blank, ember_tensor* neg_log_likelihood_out, ember_tensor* log_alpha_out);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
@@ -913,6 +920,9 @@ internal static unsafe partial class NativeMethods
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
     internal static extern ember_status ember_linear(ember_tensor x, ember_tensor w, ember_tensor b, ember_tensor* @out);
+
+    [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
+    internal static extern ember_status ember_linear_backward(ember_tensor grad, ember_tensor input, ember_tensor weight, int need_input, int need_weight, int need_bias, ember_tensor weight_grad_into, ember_tensor bias_grad_into, ember_tensor* grad_input, ember_tensor* grad_weight, ember_tensor* grad_bias);
 
     [DllImport(NativeMethods.LibraryName, ExactSpelling = true)]
     internal static extern ember_status ember_log(ember_tensor a, ember_tensor* @out);

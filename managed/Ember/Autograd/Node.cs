@@ -220,6 +220,24 @@ public static partial class Autograd
             return true;
         }
 
+        /// <summary>
+        /// The leaf's gradient, locked, when a fused backward kernel may add this leaf's gradient into it in place (as
+        /// <see cref="TryAccumulate"/> would, and contiguous); otherwise null, with nothing locked. A non-null result
+        /// must be released with <see cref="EndInPlace"/>.
+        /// </summary>
+        internal Tensor? BeginInPlace()
+        {
+            Leaf.EnterGrad();
+            if (Leaf.Grad is { IsDisposed: false } old && SameLayout(old) && !old._requiresGrad && !old._inference && old.IsContiguous
+                && (Leaf.LeafHooks is not { } hooks || hooks.Snapshot.Length == 0))
+                return old;
+            Leaf.ExitGrad();
+            return null;
+        }
+
+        /// <summary>Releases the gradient <see cref="BeginInPlace"/> handed out.</summary>
+        internal void EndInPlace() => Leaf.ExitGrad();
+
         private bool SameLayout(Tensor t) => t.DType == DType && Grads.SameShape(t.ShapeArray, Shape);
     }
 

@@ -31,6 +31,8 @@ public static unsafe partial class Functional
         ember_reduction red = ParseReduction(reduction, nameof(CrossEntropy));
         if (labelSmoothing < 0 || labelSmoothing > 1)
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Functional.CrossEntropy: labelSmoothing must be between 0.0 and 1.0");
+        if (labelSmoothing == 0 && input.Dim == 2 && !target.IsFloatingPoint && input.Device.Type != DeviceType.CPU)
+            return FusedCrossEntropy(input, target, weight, ignoreIndex, red);
         int classDim = input.Dim == 1 ? 0 : 1;
         long classes = input.GetSize(classDim);
         using Tensor logp = LogSoftmax(input, classDim);
@@ -89,6 +91,74 @@ public static unsafe partial class Functional
             Target = SavedTensor.Of(target),
         };
         return Autograd.SetHistory(result, node);
+    }
+
+    // Logits (N, C) and class indices on a GPU: log_softmax and nll_loss as one native op, and its backward as one (a
+    // launch and a host call each, where the pair costs two of each), reading the incoming gradient on the device.
+    private static Tensor FusedCrossEntropy(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, ember_reduction reduction)
+    {
+        if (weight is { _requiresGrad: true } && GradMode.IsEnabled)
+            throw new ArgumentException("Functional.CrossEntropy: the gradient with respect to weight is not implemented (as in PyTorch); pass weight.Detach()", nameof(weight));
+        ember_tensor r, lse, total;
+        Check(NativeMethods.ember_cross_entropy(input.Handle, target.Handle, HandleOf(weight), (int)reduction, ignoreIndex, &r, &lse, &total),
+            input, target, weight);
+        var result = new Tensor(r);
+        var logSumExp = new Tensor(lse);
+        var totalWeight = new Tensor(total);
+        if (!input._requiresGrad || !GradMode.IsEnabled)
+        {
+            logSumExp.Dispose();
+            totalWeight.Dispose();
+            return result;
+        }
+        var node = new CrossEntropyBackward(reduction, ignoreIndex)
+        {
+            Next = [Autograd.EdgeOf(input)],
+            Input = SavedTensor.Of(input),
+            Target = SavedTensor.Of(target),
+            Weight = weight is null ? null : SavedTensor.Of(weight),
+            LogSumExp = SavedTensor.Own(logSumExp),
+            Total = SavedTensor.Own(totalWeight),
+        };
+        return Autograd.SetHistory(result, node);
+    }
+
+    // (softmax(input) - onehot(target)) scaled by the target's weight and the incoming gradient, zero in ignored rows.
+    // Under createGraph the same gradient is built from differentiable ops: nll_loss's backward and log_softmax's.
+    private sealed class CrossEntropyBackward(ember_reduction reduction, long ignoreIndex) : Autograd.Node
+    {
+        public SavedTensor? Input, Target, Weight, LogSumExp, Total;
+
+        public override string Name => "CrossEntropyBackward0";
+
+        internal override Tensor?[] Apply(Tensor?[] grads)
+        {
+            Tensor g = grads[0]!;
+            Tensor input = Input!.Unpack(this), target = Target!.Unpack(this), total = Total!.Unpack(this);
+            Tensor? weight = Weight?.Unpack(this);
+            if (GradMode.IsEnabled)
+            {
+                using Tensor logp = LogSoftmax(input, 1);
+                using Tensor gl = NllLossBackwardOp(g, logp, target, weight, total, reduction, ignoreIndex);
+                using Tensor p = logp.Exp();
+                using Tensor rowSum = gl.Sum(1, keepdim: true);
+                using Tensor spread = p * rowSum;
+                return [gl - spread];
+            }
+            ember_tensor r;
+            Check(NativeMethods.ember_cross_entropy_backward(g.Handle, input.Handle, target.Handle, HandleOf(weight), (int)reduction, ignoreIndex,
+                LogSumExp!.Unpack(this).Handle, total.Handle, &r), g, input, target, weight);
+            return [new Tensor(r)];
+        }
+
+        internal override void ReleaseSaved()
+        {
+            Input?.Release();
+            Target?.Release();
+            Weight?.Release();
+            LogSumExp?.Release();
+            Total?.Release();
+        }
     }
 
     private static Tensor NllLoss(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, ember_reduction reduction, out Tensor totalWeight)

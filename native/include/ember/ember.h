@@ -5,6 +5,7 @@
 #include "attention.h"
 #include "conv_pool.h"
 #include "core.h"
+#include "fused.h"
 #include "graph.h"
 #include "indexing.h"
 #include "interpolate.h"

@@ -2,6 +2,7 @@
 // for feature_dropout), so the backward is one multiply.
 #include "error.h"
 #include "nn_dispatch.h"
+#include "nn_fused.h"
 #include "nn_meta.h"
 
 namespace ember {
@@ -19,14 +20,18 @@ bool active(const char* op, const Tensor& x, double p, bool train) {
   return train && p > 0;
 }
 
-// Fills mask (and out = x * mask when x is given) from fresh counters of gen.
+// Fills mask (and out = x * mask when x is given, x's channel's mask element when `per_channel`)
+// from fresh counters of gen.
 void draw(const char* op, const Tensor& mask, const Tensor& out, const Tensor& x, double p,
-          Generator& gen) {
+          Generator& gen, bool per_channel) {
   const double keep = 1 - p;
   const double scale = keep > 0 ? 1 / keep : 0;  // p == 1 drops everything
   const uint64_t counters = static_cast<uint64_t>((mask->numel() + 3) / 4);
   const uint64_t base = gen.reserve(counters);
-  if (mask->numel() > 0)
+  if (mask->numel() == 0) return;
+  if (per_channel)
+    feature_dropout_stub(op, mask->device(), mask, out, x, keep, scale, gen.seed(), base);
+  else
     dropout_stub(op, mask->device(), mask, out, x, keep, scale, gen.seed(), base);
 }
 
@@ -38,7 +43,7 @@ std::pair<Tensor, Tensor> dropout(const Tensor& x, double p, bool train, Generat
   const Tensor xc = ops::contiguous(x);
   Tensor out = empty(x->sizes(), x->dtype(), x->device());
   Tensor mask = empty(x->sizes(), x->dtype(), x->device());
-  draw(op, mask, out, xc, p, gen);
+  draw(op, mask, out, xc, p, gen, false);
   return {out, mask};
 }
 
@@ -51,8 +56,10 @@ std::pair<Tensor, Tensor> feature_dropout(const Tensor& x, double p, bool train,
   mask_sizes[0] = x->size(0);
   mask_sizes[1] = x->size(1);
   Tensor mask = empty(mask_sizes, x->dtype(), x->device());
-  draw(op, mask, Tensor(), Tensor(), p, gen);
-  return {binary(BinaryOp::Mul, x, mask), mask};
+  // One pass draws the mask and scales x by it (two launches on a GPU as a draw and a multiply).
+  Tensor out = empty(x->sizes(), x->dtype(), x->device());
+  draw(op, mask, out, ops::contiguous(x), p, gen, true);
+  return {out, mask};
 }
 
 }  // namespace ops

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "nn_conv_pool.h"
 #include "nn_dispatch.h"
+#include "nn_fused.h"
 #include "nn_interpolate.h"
 
 namespace ember {
@@ -287,6 +288,10 @@ const Family kFamilies[] = {
     family<softmax_backward_stub>(),
     family<nll_loss_stub>(),
     family<nll_loss_backward_stub>(),
+    family<linear_backward_stub>(),
+    family<feature_dropout_stub>(),
+    family<cross_entropy_stub>(),
+    family<cross_entropy_backward_stub>(),
     family<argmax_stub>(),
     family<sgd_stub>(),
     family<adam_stub>(),

@@ -9,6 +9,7 @@
 #include <cblas.h>
 
 #include <cstdint>
+#include <span>
 
 namespace ember::cpu {
 
@@ -18,6 +19,28 @@ namespace ember::cpu {
 template <class T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
           int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
+
+// One product of gemm_concurrent: C = alpha * op(A) @ op(B) + beta * C, gemm's arguments.
+template <class T>
+struct GemmProduct {
+  bool trans_a, trans_b;
+  int64_t m, n, k;
+  T alpha;
+  const T* a;
+  int64_t lda;
+  const T* b;
+  int64_t ldb;
+  T beta;
+  T* c;
+  int64_t ldc;
+};
+
+// Independent products at once, such as a layer's input and weight gradients: the pool's threads
+// are shared among them in proportion to their work, so each is split only as far as its share
+// (on 2 threads, one product per thread, with no operand packed twice and one hand-off for
+// both). With fewer threads than products, they run one after the other through gemm.
+template <class T>
+void gemm_concurrent(std::span<const GemmProduct<T>> products);
 
 // Gives OpenBLAS the pool's thread count while a LAPACK routine runs, and takes it back after.
 class LapackThreads {

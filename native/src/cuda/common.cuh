@@ -290,5 +290,6 @@ ember_status register_ctc(const ember_plugin_host* host);
 ember_status register_pool(const ember_plugin_host* host);
 ember_status register_resample(const ember_plugin_host* host);
 ember_status register_linalg(const ember_plugin_host* host);
+ember_status register_fused(const ember_plugin_host* host);
 
 }  // namespace ember_cuda

@@ -6,6 +6,7 @@
 // vol2col (im2col in 3 dims; a 2-d convolution has depth 1) and cuBLAS over as many images at once
 // as a scratch budget holds, which takes every floating dtype and needs nothing beyond the toolkit.
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "blas.cuh"
+#include "conv.cuh"
 #include "core/nn_conv_pool.h"
 #include "core/nn_dispatch.h"
 #include "map.cuh"
@@ -316,17 +318,24 @@ void check_cudnn(cudnnStatus_t st, const char* what) {
          std::string(what) + ": " + cudnnGetErrorString(st));
 }
 
-// The calling thread's handle on device, on the thread's current stream. The stream is set only
-// when it changes, not by a library call per convolution.
-cudnnHandle_t cudnn_handle(int32_t device) {
-  struct Handle {
-    cudnnHandle_t h = nullptr;
-    cudaStream_t stream = nullptr;  // cudnnCreate's: the default stream
-  };
+// The calling thread's handles, one per device (null until made).
+struct Handle {
+  cudnnHandle_t h = nullptr;
+  cudaStream_t stream = nullptr;  // cudnnCreate's: the default stream
+};
+
+Handle& thread_handle(int32_t device) {
   thread_local std::vector<Handle> handles;
   if (handles.size() <= static_cast<size_t>(device))
     handles.resize(static_cast<size_t>(device) + 1);
-  Handle& h = handles[static_cast<size_t>(device)];
+  return handles[static_cast<size_t>(device)];
+}
+
+// The calling thread's handle on device, on the thread's current stream. The stream is set only
+// when it changes, not by a library call per convolution. cudnnCreate cannot run while a graph
+// records: capture_begin makes the handle first (prepare_capture).
+cudnnHandle_t cudnn_handle(int32_t device) {
+  Handle& h = thread_handle(device);
   if (h.h == nullptr) check_cudnn(cudnnCreate(&h.h), "cudnnCreate");
   const cudaStream_t s = stream();
   if (h.stream != s) {
@@ -377,6 +386,9 @@ Choice<Algo> choose(cudnnStatus_t query, const char* what, const Perf* perf, int
   return {};
 }
 
+// The parts of a convolution cuDNN runs: forward, bias add, input, weight and bias gradients.
+enum Part : uint8_t { kForward = 1, kBiasAdd = 2, kData = 4, kFilter = 8, kBiasGrad = 16 };
+
 // What one convolution needs from cuDNN besides its data: the descriptors (4-d tensors for 2
 // spatial dims, 5-d for 3) and, once searched, the algorithm of each direction. Built once per
 // shape and settings (see ConvCache); the algorithm slots are read and written under the cache's
@@ -389,6 +401,9 @@ struct CudnnConv {
   std::optional<Choice<cudnnConvolutionFwdAlgo_t>> fwd;
   std::optional<Choice<cudnnConvolutionBwdDataAlgo_t>> bwd_data;
   std::optional<Choice<cudnnConvolutionBwdFilterAlgo_t>> bwd_filter;
+  // The Parts cuDNN has run for this entry outside a graph recording: their first run did what
+  // cuDNN does lazily (algorithm search, loading kernels), so a recording may use them.
+  std::atomic<uint8_t> ran{0};
 
   CudnnConv(bool benchmark_, bool deterministic_)
       : benchmark(benchmark_), deterministic(deterministic_) {}
@@ -491,7 +506,8 @@ class ConvCache {
     return conv;
   }
 
-  // The algorithm in slot, searched on its first use.
+  // The algorithm in slot, searched on its first use (never while a graph records: see
+  // cudnn_entry).
   template <class Algo, class Search>
   Choice<Algo> algorithm(std::optional<Choice<Algo>>& slot, Search search) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -522,9 +538,8 @@ struct Blend {
 
 // False when cuDNN has no algorithm for the convolution (nothing written then).
 bool cudnn_forward(const ember_kernel_tensor* out, const ember_kernel_tensor* x,
-                   const ember_kernel_tensor* w, const ember_kernel_tensor* b, const ConvShape& s) {
+                   const ember_kernel_tensor* w, const ember_kernel_tensor* b, CudnnConv* d) {
   const int32_t dev = out->device_index;
-  const std::shared_ptr<CudnnConv> d = g_convs.get(s, out->dtype, dev);
   const cudnnHandle_t handle = cudnn_handle(dev);
   const auto c = g_convs.algorithm(d->fwd, [&] {
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
@@ -559,9 +574,8 @@ bool cudnn_forward(const ember_kernel_tensor* out, const ember_kernel_tensor* x,
 void cudnn_backward(const ember_kernel_tensor* gx, const ember_kernel_tensor* gw,
                     const ember_kernel_tensor* gb, const ember_kernel_tensor* gy,
                     const ember_kernel_tensor* x, const ember_kernel_tensor* w, const ConvShape& s,
-                    const char* op) {
+                    const char* op, CudnnConv* d) {
   const int32_t dev = gy->device_index;
-  const std::shared_ptr<CudnnConv> d = g_convs.get(s, gy->dtype, dev);
   const cudnnHandle_t handle = cudnn_handle(dev);
   const Blend one(gy->dtype, 1, 0);
   if (gx != nullptr) {
@@ -620,8 +634,8 @@ void cudnn_backward(const ember_kernel_tensor* gx, const ember_kernel_tensor* gw
 }
 
 // A convolution this small costs the host more through cuDNN (tens of microseconds a call with
-// cuDNN 9's legacy API: native/bench cuda_step_call/conv*) than its GPU work takes, so it runs on
-// the vol2col path: a handful of launches for the whole batch.
+// cuDNN 9's legacy API: native/bench cuda_step_call/conv*) than its GPU work takes, so eagerly it
+// runs on the vol2col path: a handful of launches for the whole batch.
 constexpr double kSmallConvFlops = 256e6;
 
 bool small_conv(const ConvShape& s, int64_t es) {
@@ -630,7 +644,30 @@ bool small_conv(const ConvShape& s, int64_t es) {
          images_per_pass(s, es, true) >= s.n;
 }
 
-bool use_cudnn() { return settings().cudnn_enabled; }
+// The cuDNN entry of a convolution that is to run on cuDNN, or null for the vol2col path.
+// Eagerly a large convolution runs on cuDNN; a small one (small_conv) on the vol2col path, except
+// the first call that needs `parts` of its shape, which runs on cuDNN so that what cuDNN does on
+// first use (algorithm search, loading kernels, none of which a recording permits) is done. While
+// a graph records, the host's cost is paid once, at the recording, and cuDNN's kernels take the
+// GPU less time than the vol2col path's launches (native/bench cuda_conv_gpu/*, H200: the seed
+// CNN's backwards 60 and 49 us a call against 72 and 65; its step replays in 0.216 ms, 0.329 on
+// the vol2col path), so a recording runs every part that has run on cuDNN before on cuDNN, and the
+// rest on the vol2col path.
+std::shared_ptr<CudnnConv> cudnn_entry(const ConvShape& s, int32_t dtype, int32_t dev,
+                                       uint8_t parts, bool recording) {
+  if (!settings().cudnn_enabled) return nullptr;
+  // A recording makes no handle (capture_begin made the thread's, where cuDNN could).
+  if (recording && thread_handle(dev).h == nullptr) return nullptr;
+  std::shared_ptr<CudnnConv> d = g_convs.get(s, dtype, dev);
+  const bool ran = (d->ran.load(std::memory_order_relaxed) & parts) == parts;
+  if (recording) return ran ? d : nullptr;
+  return !ran || !small_conv(s, element_size(dtype)) ? d : nullptr;
+}
+
+// Records that `parts` of d ran on cuDNN outside a recording.
+void mark_ran(CudnnConv& d, uint8_t parts, bool recording) {
+  if (!recording) d.ran.fetch_or(parts, std::memory_order_relaxed);
+}
 #endif
 
 void forward(const ember_kernel_tensor* out, const ember_kernel_tensor* x,
@@ -638,9 +675,15 @@ void forward(const ember_kernel_tensor* out, const ember_kernel_tensor* x,
              const char* op) {
   if (out->numel == 0) return;
 #ifdef EMBER_HAVE_CUDNN
-  if (use_cudnn() && x->numel > 0 && !small_conv(s, element_size(out->dtype)) &&
-      cudnn_forward(out, x, w, b, s))
-    return;
+  if (x->numel > 0) {
+    const bool recording = capturing(stream());
+    const uint8_t parts = b != nullptr ? kForward | kBiasAdd : kForward;
+    if (const auto d = cudnn_entry(s, out->dtype, out->device_index, parts, recording)) {
+      const bool done = cudnn_forward(out, x, w, b, d.get());
+      mark_ran(*d, parts, recording);
+      if (done) return;
+    }
+  }
 #endif
   im2col_forward(out, x, w, b, s, op);
 }
@@ -650,8 +693,15 @@ void backward(const ember_kernel_tensor* gx, const ember_kernel_tensor* gw,
               const ember_kernel_tensor* x, const ember_kernel_tensor* w, const ConvShape& s,
               const char* op) {
 #ifdef EMBER_HAVE_CUDNN
-  if (use_cudnn() && gy->numel > 0 && x->numel > 0 && !small_conv(s, element_size(gy->dtype)))
-    return cudnn_backward(gx, gw, gb, gy, x, w, s, op);
+  if (gy->numel > 0 && x->numel > 0) {
+    const bool recording = capturing(stream());
+    const uint8_t parts = (gx != nullptr ? kData : 0) | (gw != nullptr ? kFilter : 0) |
+                          (gb != nullptr ? kBiasGrad : 0);
+    if (const auto d = cudnn_entry(s, gy->dtype, gy->device_index, parts, recording)) {
+      cudnn_backward(gx, gw, gb, gy, x, w, s, op, d.get());
+      return mark_ran(*d, parts, recording);
+    }
+  }
 #endif
   im2col_backward(gx, gw, gb, gy, x, w, s, op);
 }
@@ -753,6 +803,19 @@ ember_status col2im(void*, const ember_kernel_tensor* x, const ember_kernel_tens
 }
 
 }  // namespace
+
+void prepare_capture(int32_t device) {
+#ifdef EMBER_HAVE_CUDNN
+  if (!settings().cudnn_enabled) return;
+  try {
+    cudnn_handle(device);
+  } catch (const Failure&) {
+    cudaGetLastError();  // the recording goes on without cuDNN (cudnn_entry sees no handle)
+  }
+#else
+  (void)device;
+#endif
+}
 
 ember_status register_conv(const ember_plugin_host* host) {
   ember_status s = register_kernel(host, "conv2d", conv2d);

@@ -2,10 +2,15 @@
 // once and replayed with a single launch. Each graph has a memory pool of the device's allocator:
 // the recording's allocations come from it, and its addresses stay reserved for the replays,
 // which read and write exactly where the recording did.
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "allocator.h"
 #include "common.cuh"
+#include "conv.cuh"
 #include "graph.cuh"
 
 namespace ember_cuda {
@@ -36,6 +41,7 @@ ember_status capture_begin(void*, int32_t device, void** out) {
     if (capturing(s))
       fail(EMBER_ERROR_INVALID_ARGUMENT,
            "cuda graph capture_begin: the current stream is already recording a graph");
+    prepare_capture(device);  // cuDNN's handle, which cannot be made while recording
     CachingAllocator& memory = device_allocator(device);
     auto g = std::make_unique<Graph>();
     g->pool = memory.create_pool();
@@ -51,6 +57,53 @@ ember_status capture_begin(void*, int32_t device, void** out) {
     g->recording = s;
     *out = g.release();
   });
+}
+
+// The name of a kernel node's function, where the runtime knows it (not for every library kernel).
+std::string kernel_name(cudaGraphNode_t node) {
+#if CUDART_VERSION >= 12030
+  cudaKernelNodeParams params{};
+  const char* name = nullptr;
+  if (cudaGraphKernelNodeGetParams(node, &params) == cudaSuccess &&
+      cudaFuncGetName(&name, params.func) == cudaSuccess && name != nullptr)
+    return name;
+  cudaGetLastError();
+#else
+  (void)node;
+#endif
+  return "(a library kernel)";
+}
+
+// With EMBER_CUDA_GRAPH_STATS set, each recording prints how many kernels, copies, fills and other
+// nodes it holds to stderr: the launches of the recorded work (e.g. one training step), counted;
+// with EMBER_CUDA_GRAPH_STATS=2 also each kernel's name, in the order the graph lists them.
+void report_nodes(cudaGraph_t graph) {
+  static const int level = [] {
+    const char* v = std::getenv("EMBER_CUDA_GRAPH_STATS");
+    return v == nullptr || *v == 0 ? 0 : std::atoi(v);
+  }();
+  if (level <= 0) return;
+  size_t count = 0;
+  if (cudaGraphGetNodes(graph, nullptr, &count) != cudaSuccess) return;
+  std::vector<cudaGraphNode_t> nodes(count);
+  if (count > 0 && cudaGraphGetNodes(graph, nodes.data(), &count) != cudaSuccess) return;
+  size_t kernels = 0, copies = 0, fills = 0;
+  for (cudaGraphNode_t n : nodes) {
+    cudaGraphNodeType type{};
+    if (cudaGraphNodeGetType(n, &type) != cudaSuccess) continue;
+    kernels += type == cudaGraphNodeTypeKernel;
+    copies += type == cudaGraphNodeTypeMemcpy;
+    fills += type == cudaGraphNodeTypeMemset;
+  }
+  std::fprintf(stderr,
+               "ember cuda graph: %zu nodes: %zu kernels, %zu copies, %zu fills, %zu other\n",
+               count, kernels, copies, fills, count - kernels - copies - fills);
+  if (level < 2) return;
+  for (cudaGraphNode_t n : nodes) {
+    cudaGraphNodeType type{};
+    if (cudaGraphNodeGetType(n, &type) == cudaSuccess && type == cudaGraphNodeTypeKernel)
+      std::fprintf(stderr, "  kernel %s\n", kernel_name(n).c_str());
+  }
 }
 
 ember_status capture_end(void*, int32_t device, void* graph) {
@@ -76,6 +129,7 @@ ember_status capture_end(void*, int32_t device, void* graph) {
                  "synchronisation or a cudaMalloc outside Ember's allocator, broke it)");
     }
     g.graph = recorded;
+    report_nodes(recorded);
     EC_CUDA(cudaGraphInstantiateWithFlags(&g.exec, recorded, 0));
   });
 }

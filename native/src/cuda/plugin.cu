@@ -402,11 +402,11 @@ extern "C" EMBER_PLUGIN_EXPORT ember_status ember_plugin_register(const ember_pl
   table.copy_host_to_device_async = h2d_async;
   fill_graph_callbacks(table);
   ember_status s = host->register_backend(host->host_ctx, &table);
-  for (auto reg :
-       {register_elementwise, register_reduce, register_blas, register_nn, register_random,
-        register_pool, register_resample, register_conv, register_math, register_reduce_ex,
-        register_norm, register_embedding, register_optim, register_factory, register_index,
-        register_sort, register_attention, register_ctc, register_linalg}) {
+  for (auto reg : {register_elementwise, register_reduce,    register_blas,     register_nn,
+                   register_random,      register_pool,      register_resample, register_conv,
+                   register_math,        register_reduce_ex, register_norm,     register_embedding,
+                   register_optim,       register_factory,   register_index,    register_sort,
+                   register_attention,   register_ctc,       register_linalg,   register_fused}) {
     if (s != EMBER_OK) break;
     s = reg(host);
   }
