@@ -237,7 +237,7 @@ TEST(CudaAttention, MaskOfAnotherFloatingDtypeIsConverted) {
   expect_close(want.out, got.out, tolerance_of(DType::Float16).out, "out");
 }
 
-// ---- the register-tiled kernels (attention_mma*.cu): float16 and bfloat16, E = Ev = 64, 128 ----
+// ---- attention_mma*.cu and attention_wgmma*.cu: float16 and bfloat16, E = Ev = 64, 128 ----
 
 const DType kHalves[] = {DType::Float16, DType::BFloat16};
 
@@ -261,6 +261,11 @@ const Case kMmaCases[] = {
     {{2, 4}, {4}, 45, 150, 64, 64, false, Mask::Additive, 0},
     {{2, 3}, {2, 3}, 77, 130, 128, 128, false, Mask::KeyPadding, 0},
     {{3}, {3}, 100, 65, 64, 64, false, Mask::KeyPadding, 0},
+    // Several 128-row tiles both ways (the wgmma forward's), partial at both ends, causal with
+    // L < S and L > S, and with a mask.
+    {{2}, {2}, 330, 390, 128, 128, true, Mask::None, 0},
+    {{2}, {2}, 390, 260, 64, 64, true, Mask::None, 0},
+    {{2}, {2}, 257, 300, 128, 128, false, Mask::Bool, 0},
     // Dropout regenerates the CPU's keep mask, alone, causal and with a mask.
     {{2, 2}, {2, 2}, 50, 70, 128, 128, false, Mask::None, 0.25},
     {{2}, {2}, 66, 66, 64, 64, true, Mask::None, 0.4},

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 prebuilt="${EMBER_PREBUILT:-build/native}"
-arch="${EMBER_CUDA_ARCHITECTURES:-90-real;90-virtual}"
+arch="${EMBER_CUDA_ARCHITECTURES:-90a-real;90-virtual}"
 
 command -v nvcc >/dev/null || { echo "tests/cuda/run.sh: nvcc not found (install the CUDA toolkit)" >&2; exit 1; }
 generator=()

@@ -7,8 +7,9 @@
 // atomics. float16 and bfloat16 multiply on tensor cores (wmma 16x16x16, float accumulators);
 // float32 and float64 run the same tiles with plain FMAs. Dropout regenerates the CPU kernel's
 // Philox keep mask (see SdpaParams), so both devices drop the same elements.
-// float16/bfloat16 with head dims 64 and 128 run on the register tiles of attention_mma.cu and
-// attention_mma_backward.cu instead; this file takes every other case.
+// float16/bfloat16 with head dims 64 and 128 run instead on Hopper's warpgroup MMA
+// (attention_wgmma*.cu) where the plugin carries sm_90a code, else on the mma.sync register tiles
+// of attention_mma*.cu; this file takes every other case.
 #include <mma.h>
 
 #include <algorithm>
@@ -556,6 +557,7 @@ ember_status sdpa(void*, const ember_kernel_tensor* out, const ember_kernel_tens
     dispatch_float(q->dtype, op, [&](auto tag) {
       using T = typename decltype(tag)::type;
       check_dtypes<T>(op, q, lse);
+      if (sdpa_forward_wgmma(out, lse, q, k, v, mask, p)) return;
       if (sdpa_forward_mma(out, lse, q, k, v, mask, p)) return;
       const Common<T> c = common_args<T>(q, k, v, mask, p);
       launch_tiled<T, true>(op, p, q->dtype, p.L, [&](int Br, int Bc) {
@@ -587,6 +589,9 @@ ember_status sdpa_backward(void*, const ember_kernel_tensor* grad_q,
           data<T>(grad_out), data<T>(out), delta.as<A>(), rows, p.Ev);
       EC_LAUNCHED("scaled_dot_product_attention_backward");
       if constexpr (std::is_same_v<A, float>) {
+        if (sdpa_backward_wgmma(grad_q, grad_k, grad_v, grad_out, q, k, v, mask, lse, delta.as<A>(),
+                                p))
+          return;
         if (sdpa_backward_mma(grad_q, grad_k, grad_v, grad_out, q, k, v, mask, lse, delta.as<A>(),
                               p))
           return;

@@ -77,6 +77,27 @@ bool sdpa_forward_mma(const ember_kernel_tensor* out, const ember_kernel_tensor*
                       const ember_kernel_tensor* v, const ember_kernel_tensor* mask,
                       const ember::SdpaParams& p);
 
+// The forward on Hopper's warpgroup MMA (attention_wgmma.cu) for the cases sdpa_forward_mma takes,
+// where the device is compute capability 9.0 and the plugin carries sm_90a code. Returns false,
+// having launched nothing, otherwise.
+bool sdpa_forward_wgmma(const ember_kernel_tensor* out, const ember_kernel_tensor* lse,
+                        const ember_kernel_tensor* q, const ember_kernel_tensor* k,
+                        const ember_kernel_tensor* v, const ember_kernel_tensor* mask,
+                        const ember::SdpaParams& p);
+
+// The backward on Hopper's warpgroup MMA (attention_wgmma_backward.cu), under the conditions of
+// sdpa_forward_wgmma and sdpa_backward_mma. Returns false, having launched nothing, otherwise.
+bool sdpa_backward_wgmma(const ember_kernel_tensor* grad_q, const ember_kernel_tensor* grad_k,
+                         const ember_kernel_tensor* grad_v, const ember_kernel_tensor* grad_out,
+                         const ember_kernel_tensor* q, const ember_kernel_tensor* k,
+                         const ember_kernel_tensor* v, const ember_kernel_tensor* mask,
+                         const ember_kernel_tensor* lse, const float* delta,
+                         const ember::SdpaParams& p);
+
+// Whether the current device is compute capability 9.0 and the plugin carries the sm_90a code of
+// the wgmma kernels (a probe launch once per device, outside graph capture).
+bool sdpa_wgmma_available();
+
 // The backward on mma.sync tiles (attention_mma_backward.cu) for the cases the mma forward takes
 // (and grad_out 16-byte aligned); delta holds D = rowsum(grad_out * out) per (batch, row).
 // Returns false, having launched nothing, for every other case.
