@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_util.h"
+#include "core/nn_fused.h"
 #include "core/nn_ops.h"
 #include "core/ops.h"
 #include "core/parallel.h"
@@ -49,7 +50,6 @@ void mlp_step_kernels(benchmark::State& state) {
   Tensor target = ops::full({batch}, Scalar(int64_t{3}), DType::Int64, Device{});
   Tensor w1 = bench::randn({512, 784}), b1 = bench::randn({512}), w2 = bench::randn({512, 512}),
          b2 = bench::randn({512}), w3 = bench::randn({10, 512}), b3 = bench::randn({10});
-  const int64_t batch_dim[] = {0};
   for (auto _ : state) {
     Tensor h1 = ops::relu(ops::linear(x, w1, b1));
     Tensor h2 = ops::relu(ops::linear(h1, w2, b2));
@@ -60,11 +60,15 @@ void mlp_step_kernels(benchmark::State& state) {
     Tensor g_logp =
         ops::nll_loss_backward(one, logp, target, Tensor{}, ops::Reduction::Mean, -100, total);
     Tensor g3 = ops::log_softmax_backward(g_logp, logp, 1);
-    Tensor gw3 = ops::matmul(ops::transpose(g3, 0, 1), h2), gb3 = ops::sum(g3, batch_dim, false);
-    Tensor g2 = ops::threshold_backward(ops::matmul(g3, w3), h2, Scalar(0.0));
-    Tensor gw2 = ops::matmul(ops::transpose(g2, 0, 1), h1), gb2 = ops::sum(g2, batch_dim, false);
-    Tensor g1 = ops::threshold_backward(ops::matmul(g2, w2), h1, Scalar(0.0));
-    Tensor gw1 = ops::matmul(ops::transpose(g1, 0, 1), x), gb1 = ops::sum(g1, batch_dim, false);
+    // Each layer's gradients from one call, as LinearBackward runs them (the two GEMMs at once).
+    ops::LinearGrads l3 = ops::linear_backward(g3, h2, w3, true, true, true, Tensor(), Tensor());
+    Tensor g2 = ops::threshold_backward(l3.grad_x, h2, Scalar(0.0));
+    ops::LinearGrads l2 = ops::linear_backward(g2, h1, w2, true, true, true, Tensor(), Tensor());
+    Tensor g1 = ops::threshold_backward(l2.grad_x, h1, Scalar(0.0));
+    ops::LinearGrads l1 =
+        ops::linear_backward(g1, x, Tensor(), false, true, true, Tensor(), Tensor());
+    Tensor gw3 = l3.grad_w, gb3 = l3.grad_b, gw2 = l2.grad_w, gb2 = l2.grad_b, gw1 = l1.grad_w,
+           gb1 = l1.grad_b;
     const Tensor params[] = {w1, b1, w2, b2, w3, b3}, grads[] = {gw1, gb1, gw2, gb2, gw3, gb3};
     ops::SgdOptions o;
     o.lr = 1e-6;

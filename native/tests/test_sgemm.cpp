@@ -1,7 +1,8 @@
 // Ember's own packed sgemm against a triple loop in double: every edge of its tiling (rows left
 // over from the 6-row panels, columns left over from the 16-column strips and 4096-column blocks,
 // depths across the 256-deep blocks and off the 8-step transposed packing), all four transposes,
-// alpha and beta, and BLAS's rule that beta == 0 never reads C.
+// alpha and beta, and BLAS's rule that beta == 0 never reads C. x @ W^T with few rows of x takes
+// its own path (W read in place, C stored transposed): the cases with !ta, tb and m < n cover it.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -70,9 +71,11 @@ TEST(Sgemm, EveryTilingEdgeMatchesAPlainProduct) {
 
 TEST(Sgemm, AlphaAndBetaScaleAsBlasDefinesThem) {
   if (!sgemm_packed_available()) GTEST_SKIP() << "this CPU has no AVX2/FMA";
-  check({false, true, 64, 48, 300, 0.5f, 1.0f});   // accumulating, across depth blocks
-  check({true, false, 13, 21, 64, -2.0f, -0.5f});  // scaled C, partial tiles
-  check({false, false, 12, 32, 40, 1.0f, 2.0f});   // full tiles only
+  check({false, true, 64, 48, 300, 0.5f, 1.0f});    // accumulating, across depth blocks
+  check({true, false, 13, 21, 64, -2.0f, -0.5f});   // scaled C, partial tiles
+  check({false, false, 12, 32, 40, 1.0f, 2.0f});    // full tiles only
+  check({false, true, 40, 100, 300, 0.5f, -0.5f});  // the few-rows path, across depth blocks
+  check({false, true, 128, 130, 20, 2.0f, 1.0f});   // its largest m, full tiles and an edge
 }
 
 TEST(Sgemm, EmptyDepthOrZeroAlphaOnlyScalesC) {

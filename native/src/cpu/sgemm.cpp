@@ -24,6 +24,8 @@ constexpr int64_t kMc = 144;  // rows of A packed at once (144 KiB at kKc): they
 constexpr int64_t kNc = 4096;  // columns of B packed at once (4 MiB at kKc): bounds what a thread
                                // keeps for packing however wide the product
 
+constexpr int64_t kFewRows = 128;  // x @ W^T with at most this many rows of x reads W in place
+
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // A thread's packing buffers, grown on demand and kept: packing is per call, allocation is not.
@@ -147,37 +149,47 @@ __attribute__((noinline)) EMBER_TARGET_AVX2 void pack_b(bool tb, const float* b,
   }
 }
 
+// The register tile both micro-kernels share. Twelve named accumulators (GCC keeps an array of
+// them in memory, not in registers), and one depth step: the strip's two vectors at bp times the
+// six rows' values, A_AT(r) giving row r's address at this depth.
+#define EMBER_SGEMM_ACCUMULATORS                                                           \
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, \
+         c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+#define EMBER_SGEMM_FMA(r, A_AT)                    \
+  {                                                 \
+    const __m256 av = _mm256_broadcast_ss(A_AT(r)); \
+    c##r##0 = _mm256_fmadd_ps(av, b0, c##r##0);     \
+    c##r##1 = _mm256_fmadd_ps(av, b1, c##r##1);     \
+  }
+#define EMBER_SGEMM_STEP(A_AT)                                         \
+  {                                                                    \
+    const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8); \
+    EMBER_SGEMM_FMA(0, A_AT)                                           \
+    EMBER_SGEMM_FMA(1, A_AT)                                           \
+    EMBER_SGEMM_FMA(2, A_AT)                                           \
+    EMBER_SGEMM_FMA(3, A_AT)                                           \
+    EMBER_SGEMM_FMA(4, A_AT)                                           \
+    EMBER_SGEMM_FMA(5, A_AT)                                           \
+    bp += kNr;                                                         \
+  }
+
 // One 6 x 16 tile: acc = panel @ strip over kc steps, then C = alpha * acc + beta * C for the
 // first `rows` x `cols` elements (beta == 0 writes without reading C).
 EMBER_TARGET_AVX2 void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc,
                             int64_t rows, int64_t cols, float alpha, float beta) {
-  // Twelve named accumulators: GCC keeps an array of them in memory, not in registers.
-  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-         c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  EMBER_SGEMM_ACCUMULATORS
   // C's rows are written (and read when beta != 0) after the loop: fetch them meanwhile.
   for (int64_t r = 0; r < rows; ++r) {
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + kNr - 1), _MM_HINT_T0);
   }
-#define EMBER_SGEMM_ROW(r)                         \
-  {                                                \
-    const __m256 av = _mm256_broadcast_ss(ap + r); \
-    c##r##0 = _mm256_fmadd_ps(av, b0, c##r##0);    \
-    c##r##1 = _mm256_fmadd_ps(av, b1, c##r##1);    \
-  }
+#define EMBER_SGEMM_PACKED_A(r) (ap + r)
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
-    const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
-    EMBER_SGEMM_ROW(0)
-    EMBER_SGEMM_ROW(1)
-    EMBER_SGEMM_ROW(2)
-    EMBER_SGEMM_ROW(3)
-    EMBER_SGEMM_ROW(4)
-    EMBER_SGEMM_ROW(5)
+    EMBER_SGEMM_STEP(EMBER_SGEMM_PACKED_A)
     ap += kMr;
-    bp += kNr;
   }
-#undef EMBER_SGEMM_ROW
+#undef EMBER_SGEMM_PACKED_A
   const __m256 acc[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21},
                               {c30, c31}, {c40, c41}, {c50, c51}};
   const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
@@ -206,6 +218,86 @@ EMBER_TARGET_AVX2 void tile(int64_t kc, const float* ap, const float* bp, float*
   }
 }
 
+// The tile of the few-rows path (run_few_rows): C^T's 6 x 16 tile, rows i.. of W read in place
+// (6 row pointers, W(i, p) = w[i * ldw + p], the last row repeated past `rows`) against a packed
+// strip of x's rows, stored transposed: 16 rows of C (`cols` of them), `rows` values each.
+EMBER_TARGET_AVX2 void tile_transposed(int64_t kc, const float* w, int64_t ldw, int64_t rows,
+                                       const float* bp, float* c, int64_t ldc, int64_t cols,
+                                       float alpha, float beta) {
+  const float* w0 = w;
+  const float* w1 = w + std::min<int64_t>(1, rows - 1) * ldw;
+  const float* w2 = w + std::min<int64_t>(2, rows - 1) * ldw;
+  const float* w3 = w + std::min<int64_t>(3, rows - 1) * ldw;
+  const float* w4 = w + std::min<int64_t>(4, rows - 1) * ldw;
+  const float* w5 = w + std::min<int64_t>(5, rows - 1) * ldw;
+  EMBER_SGEMM_ACCUMULATORS
+#define EMBER_SGEMM_ROWS_IN_PLACE(r) (w##r + p)
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; ++p) {
+    EMBER_SGEMM_STEP(EMBER_SGEMM_ROWS_IN_PLACE)
+  }
+#undef EMBER_SGEMM_ROWS_IN_PLACE
+  // Lane q of row r's accumulators is C(q, r) (q + 8 for the second): after the transposes,
+  // vector q holds C's row q, its first 6 lanes the tile's columns.
+  const __m256 zero = _mm256_setzero_ps();
+  __m256 lo[8] = {c00, c10, c20, c30, c40, c50, zero, zero};
+  __m256 hi[8] = {c01, c11, c21, c31, c41, c51, zero, zero};
+  transpose8(lo);
+  transpose8(hi);
+  const __m256 va = _mm256_set1_ps(alpha);
+  if (rows == kMr) {  // 6 values a row: a 4-wide and a 2-wide store
+    for (int64_t q = 0; q < cols; ++q) {
+      float* cq = c + q * ldc;
+      __m256 v = _mm256_mul_ps(va, q < 8 ? lo[q] : hi[q - 8]);
+      __m128 v4 = _mm256_castps256_ps128(v), v2 = _mm256_extractf128_ps(v, 1);
+      if (beta != 0.0f) {
+        const __m128 vb = _mm_set1_ps(beta);
+        v4 = _mm_fmadd_ps(vb, _mm_loadu_ps(cq), v4);
+        v2 = _mm_fmadd_ps(vb, _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(cq + 4))),
+                          v2);
+      }
+      _mm_storeu_ps(cq, v4);
+      _mm_store_sd(reinterpret_cast<double*>(cq + 4), _mm_castps_pd(v2));
+    }
+    return;
+  }
+  for (int64_t q = 0; q < cols; ++q) {
+    alignas(32) float t[8];
+    _mm256_store_ps(t, _mm256_mul_ps(va, q < 8 ? lo[q] : hi[q - 8]));
+    float* cq = c + q * ldc;
+    for (int64_t r = 0; r < rows; ++r) cq[r] = beta != 0.0f ? t[r] + beta * cq[r] : t[r];
+  }
+}
+
+// C (m x n) = alpha * A @ W^T + beta * C with A (m x k) and W (n x k) row-major and few rows m: a
+// linear layer's forward at a small batch. Computed as C^T = W @ A^T so that W, the large operand,
+// is read in place by the micro-kernel instead of being transposed into packed strips first; only
+// A's few rows are packed (1.15-1.2x the packed scheme at m = 64, 1.1x at m = 128, level at 256).
+EMBER_TARGET_AVX2 void run_few_rows(int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                                    int64_t lda, const float* w, int64_t ldw, float beta, float* c,
+                                    int64_t ldc) {
+  const int64_t kc_max = ceil_div(k, ceil_div(k, kKc));
+  const int64_t strips = ceil_div(m, kNr);
+  PackBuffers& buf = buffers();
+  float* bp = PackBuffers::grow(buf.b, buf.b_size, kc_max * strips * kNr);
+  for (int64_t p0 = 0; p0 < k; p0 += kc_max) {
+    const int64_t kc = std::min(kc_max, k - p0);
+    const float beta_here = p0 == 0 ? beta : 1.0f;  // later depth blocks add to the first
+    pack_b(true, a, lda, p0, kc, 0, m, bp);         // A^T's depth x m, as strips of 16 rows of A
+    // Blocks of W's rows stay in L2 while every strip of A passes over them.
+    for (int64_t i0 = 0; i0 < n; i0 += kMc) {
+      const int64_t mc = std::min(kMc, n - i0);
+      for (int64_t j = 0; j < m; j += kNr) {
+        const float* strip = bp + j * kc;
+        for (int64_t i = 0; i < mc; i += kMr) {
+          tile_transposed(kc, w + (i0 + i) * ldw + p0, ldw, std::min(kMr, mc - i), strip,
+                          c + j * ldc + i0 + i, ldc, std::min(kNr, m - j), alpha, beta_here);
+        }
+      }
+    }
+  }
+}
+
 EMBER_TARGET_AVX2 void run(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
                            const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                            float* c, int64_t ldc) {
@@ -215,6 +307,8 @@ EMBER_TARGET_AVX2 void run(bool ta, bool tb, int64_t m, int64_t n, int64_t k, fl
     }
     return;
   }
+  if (!ta && tb && m <= kFewRows && m < n)
+    return run_few_rows(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   // Depth blocks of near-equal size (784 = 3 x 196 rather than 3 x 256 + 16).
   const int64_t kc_max = ceil_div(k, ceil_div(k, kKc));
   const int64_t mc_max = std::min(kMc, ceil_div(m, kMr) * kMr);
@@ -242,6 +336,10 @@ EMBER_TARGET_AVX2 void run(bool ta, bool tb, int64_t m, int64_t n, int64_t k, fl
     }
   }
 }
+
+#undef EMBER_SGEMM_STEP
+#undef EMBER_SGEMM_FMA
+#undef EMBER_SGEMM_ACCUMULATORS
 
 }  // namespace
 
