@@ -8,6 +8,7 @@
 
 #include "common.cuh"
 #include "core/attention.h"
+#include "hostdev/dropout_keep.h"
 #include "philox.cuh"
 
 namespace ember_cuda {
@@ -61,7 +62,7 @@ struct SdpaDropout {
 };
 
 inline SdpaDropout sdpa_dropout(const ember::SdpaParams& p) {
-  return {p.seed, p.base, static_cast<uint32_t>(std::min(p.keep * 16777216.0, 16777216.0))};
+  return {p.seed, p.base, ember::dropout_threshold(p.keep)};
 }
 
 __device__ inline bool sdpa_keeps(const SdpaDropout& d, uint64_t k) {

@@ -6,6 +6,7 @@
 
 #include "core/dispatch.h"
 #include "core/nn_dispatch.h"
+#include "hostdev/dropout_keep.h"
 #include "map.cuh"
 #include "philox.cuh"
 
@@ -271,7 +272,7 @@ ember_status dropout(void*, const ember_kernel_tensor* mask, const ember_kernel_
     use_device(mask);
     const int64_t n = mask->numel;
     if (n == 0) return;
-    const uint32_t threshold = static_cast<uint32_t>(std::min(keep * 16777216.0, 16777216.0));
+    const uint32_t threshold = ember::dropout_threshold(keep);
     dispatch_float(mask->dtype, "dropout", [&](auto tag) {
       using T = typename decltype(tag)::type;
       dropout_kernel<T><<<blocks_for((n + 3) / 4), kThreads, 0, stream()>>>(

@@ -1,6 +1,7 @@
-// The dropout keep rule, for kernels that regenerate a mask element where they need it rather than
-// read it: element k of a mask keeps when word k % 4 of Philox counter base + k / 4, as a 24-bit
-// uniform, is below keep (compared in integers), the rule of the dropout kernels on both devices.
+// The dropout keep rule of every dropout kernel on both devices (dropout, Dropout2d, attention):
+// element k of a mask keeps when word k % 4 of Philox counter base + k / 4, as a 24-bit uniform,
+// is below keep (compared in integers). Kernels that draw four words at once compare against
+// dropout_threshold themselves; dropout_keeps regenerates one element where it is needed.
 #pragma once
 
 #include <cstdint>

@@ -15,6 +15,7 @@
 #include "cpu/nn/common.h"
 #include "cpu/nn/simd.h"
 #include "cpu/nn/small_gemm.h"
+#include "hostdev/dropout_keep.h"
 
 namespace ember::cpu {
 namespace {
@@ -86,7 +87,7 @@ EMBER_ALWAYS_INLINE inline T exp_row(T* s, int64_t n, T shift) {
 template <class T>
 EMBER_ALWAYS_INLINE inline void drop_row(const SdpaParams& p, int64_t b, int64_t i, int64_t j0,
                                          int64_t n, T* z) {
-  const uint32_t threshold = static_cast<uint32_t>(std::min(p.keep * 16777216.0, 16777216.0));
+  const uint32_t threshold = dropout_threshold(p.keep);
   const T kept = p.keep > 0 ? static_cast<T>(1 / p.keep) : T(0);
   uint64_t k = static_cast<uint64_t>((b * p.L + i) * p.S + j0);
   uint64_t counter = ~uint64_t{0};

@@ -7,6 +7,7 @@
 #include "core/parallel.h"
 #include "cpu/iterator.h"
 #include "cpu/nn/common.h"
+#include "hostdev/dropout_keep.h"
 
 namespace ember::cpu {
 namespace {
@@ -20,7 +21,7 @@ void fill(const Tensor& mask, const Tensor& out, const Tensor& x, double keep, d
   T* op = out ? out->data_as<T>() : nullptr;
   const T* xp = x ? x->data_as<T>() : nullptr;
   // Compare 24-bit uniforms in integers: u < keep exactly when word >> 8 < keep * 2^24.
-  const uint32_t threshold = static_cast<uint32_t>(std::min(keep * 16777216.0, 16777216.0));
+  const uint32_t threshold = dropout_threshold(keep);
   const C kept = static_cast<C>(scale);
   const int64_t counters = (n + 3) / 4;
   parallel_for(0, counters, kGrainSize / 4, [&](int64_t b, int64_t e) {
