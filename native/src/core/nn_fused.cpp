@@ -107,31 +107,12 @@ LinearGrads linear_backward(const Tensor& grad, const Tensor& x, const Tensor& w
 
 namespace {
 
-// Validates cross entropy's operands; returns (N, C).
+// Cross entropy takes logits (N, C) and otherwise checks as nll_loss does; returns (N, C).
 std::pair<int64_t, int64_t> check_ce(const char* op, const Tensor& x, const Tensor& target,
                                      const Tensor& weight, Reduction reduction) {
   EMBER_CHECK(x->dim() == 2, EMBER_ERROR_SHAPE, op,
               ": expected input of shape (N, C) (logits), but got ", meta::describe(x));
-  const int64_t n = x->size(0), classes = x->size(1);
-  EMBER_CHECK(target->dim() == 1 && target->size(0) == n, EMBER_ERROR_SHAPE, op,
-              ": Expected input batch_size (", n, ") to match target batch_size (",
-              target->dim() == 1 ? target->size(0) : 1, "); input is ", meta::describe(x),
-              ", target is ", meta::describe(target));
-  EMBER_CHECK(target->dtype() == DType::Int64, EMBER_ERROR_DTYPE, op,
-              ": expected target of dtype int64 (class indices), but got ", meta::describe(target));
-  nn_meta::check_floating(op, "input", x);
-  if (weight) {
-    EMBER_CHECK(weight->dim() == 1 && weight->numel() == classes, EMBER_ERROR_SHAPE, op,
-                ": weight tensor should be defined either for all ", classes,
-                " classes or no classes but got weight tensor of shape: ", weight->sizes());
-  }
-  nn_meta::check_same_dtype_device(op, {{"input", &x}, {"weight", &weight}});
-  meta::check_same_device(op, x, target);
-  EMBER_CHECK(
-      reduction == Reduction::None || reduction == Reduction::Mean || reduction == Reduction::Sum,
-      EMBER_ERROR_INVALID_ARGUMENT, op, ": reduction must be 0 (none), 1 (mean) or 2 (sum), got ",
-      static_cast<int32_t>(reduction));
-  return {n, classes};
+  return nn_meta::check_class_targets(op, x, target, weight, reduction);
 }
 
 }  // namespace

@@ -8,12 +8,10 @@ namespace ember {
 DispatchStub<NllLossFn> nll_loss_stub("nll_loss");
 DispatchStub<NllLossBackwardFn> nll_loss_backward_stub("nll_loss_backward");
 
-namespace ops {
-namespace {
-
-// Validates the operands; returns (N, C) (N = 1 for a 1-d logp).
-std::pair<int64_t, int64_t> check_nll(const char* op, const Tensor& logp, const Tensor& target,
-                                      const Tensor& weight, Reduction reduction) {
+std::pair<int64_t, int64_t> nn_meta::check_class_targets(const char* op, const Tensor& logp,
+                                                         const Tensor& target, const Tensor& weight,
+                                                         ops::Reduction reduction) {
+  using ops::Reduction;
   EMBER_CHECK(logp->dim() == 1 || logp->dim() == 2, EMBER_ERROR_SHAPE, op,
               ": input tensor should be 1D or 2D, but got input ", meta::describe(logp));
   EMBER_CHECK(target->dim() <= 1, EMBER_ERROR_SHAPE, op,
@@ -43,12 +41,12 @@ std::pair<int64_t, int64_t> check_nll(const char* op, const Tensor& logp, const 
   return {n, classes};
 }
 
-}  // namespace
+namespace ops {
 
 std::pair<Tensor, Tensor> nll_loss(const Tensor& logp, const Tensor& target, const Tensor& weight,
                                    Reduction reduction, int64_t ignore_index) {
   const char* op = "nll_loss";
-  const auto [n, classes] = check_nll(op, logp, target, weight, reduction);
+  const auto [n, classes] = nn_meta::check_class_targets(op, logp, target, weight, reduction);
   const Tensor lp = ops::contiguous(logp->dim() == 1 ? unsqueeze(logp, 0) : logp);
   const Tensor t = ops::contiguous(target->dim() == 0 ? unsqueeze(target, 0) : target);
   const Tensor w = weight ? ops::contiguous(weight) : Tensor();
@@ -64,7 +62,7 @@ Tensor nll_loss_backward(const Tensor& grad_out, const Tensor& logp, const Tenso
                          const Tensor& weight, Reduction reduction, int64_t ignore_index,
                          const Tensor& total_weight) {
   const char* op = "nll_loss_backward";
-  const auto [n, classes] = check_nll(op, logp, target, weight, reduction);
+  const auto [n, classes] = nn_meta::check_class_targets(op, logp, target, weight, reduction);
   const bool per_sample = reduction == Reduction::None && logp->dim() == 2;
   EMBER_CHECK(
       per_sample ? (grad_out->dim() == 1 && grad_out->size(0) == n) : grad_out->numel() == 1,

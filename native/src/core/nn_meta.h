@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "meta.h"
+#include "nn_ops.h"
 #include "ops.h"
 #include "tensor.h"
 
@@ -24,6 +25,11 @@ void check_same_dtype_device(const char* op, std::initializer_list<Named> operan
 DType compute_dtype(DType t);
 // t contiguous and in dtype (t itself when it already is).
 Tensor contiguous_as(const Tensor& t, DType dtype);
+// nll_loss's operand checks, which cross entropy over class indices shares: input (N, C) or (C),
+// int64 target (N) or (), weight (C) or null, a valid reduction. Returns (N, C), N = 1 for 1-d.
+std::pair<int64_t, int64_t> check_class_targets(const char* op, const Tensor& input,
+                                                const Tensor& target, const Tensor& weight,
+                                                ops::Reduction reduction);
 // "(2, 3)" for messages.
 std::string pair_str(const std::array<int64_t, 2>& v);
 

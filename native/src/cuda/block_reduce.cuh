@@ -5,6 +5,21 @@
 
 namespace ember_cuda {
 
+// The operators the row reductions share: a maximum in which NaN wins (a row with NaN gives NaN,
+// as PyTorch's does) and a sum.
+struct MaxNan {
+  template <class A>
+  __device__ A operator()(A a, A b) const {
+    return a > b || a != a ? a : b;
+  }
+};
+struct Add {
+  template <class A>
+  __device__ A operator()(A a, A b) const {
+    return a + b;
+  }
+};
+
 // Reduces v over the block with op; every thread gets the result. blockDim.x must be a multiple
 // of 32 (whole warps: the shuffles name all 32 lanes), at most 1024. Consecutive calls are safe:
 // the first barrier waits for the readers of the previous call's shared slots.

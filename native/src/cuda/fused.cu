@@ -16,19 +16,6 @@ namespace ember_cuda {
 
 namespace {
 
-struct MaxNan {
-  template <class A>
-  __device__ A operator()(A a, A b) const {
-    return a > b || a != a ? a : b;  // NaN wins, so a row with NaN gives NaN
-  }
-};
-struct Add {
-  template <class A>
-  __device__ A operator()(A a, A b) const {
-    return a + b;
-  }
-};
-
 template <class A, class Op>
 __device__ A warp_reduce(A v, Op op) {
   for (int o = 16; o > 0; o /= 2) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));

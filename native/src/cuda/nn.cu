@@ -22,19 +22,6 @@ using ember::ops::SgdOptions;
 using ember::optim::AdamConstants;
 using ember::optim::SgdConstants;
 
-struct Max {
-  template <class A>
-  __device__ A operator()(A a, A b) const {
-    return a > b || a != a ? a : b;  // NaN wins, so a row with NaN gives NaN
-  }
-};
-struct Add {
-  template <class A>
-  __device__ A operator()(A a, A b) const {
-    return a + b;
-  }
-};
-
 // One block per row when inner == 1 (rows of `size` contiguous elements).
 template <class T>
 __global__ void softmax_rows(const T* x, T* out, int64_t size, bool log) {
@@ -42,8 +29,8 @@ __global__ void softmax_rows(const T* x, T* out, int64_t size, bool log) {
   const T* row = x + blockIdx.x * size;
   T* o = out + blockIdx.x * size;
   A mx = -INFINITY;
-  for (int64_t j = threadIdx.x; j < size; j += blockDim.x) mx = Max{}(mx, to_acc(row[j]));
-  mx = block_reduce(mx, Max{}, A(-INFINITY));
+  for (int64_t j = threadIdx.x; j < size; j += blockDim.x) mx = MaxNan{}(mx, to_acc(row[j]));
+  mx = block_reduce(mx, MaxNan{}, A(-INFINITY));
   A sum = 0;
   for (int64_t j = threadIdx.x; j < size; j += blockDim.x) sum += exp(to_acc(row[j]) - mx);
   sum = block_reduce(sum, Add{}, A(0));
@@ -73,16 +60,16 @@ __global__ void softmax_rows_staged(const T* x, T* out, int64_t size, bool log) 
       for (int k = 0; k < W; ++k) {
         const A a = to_acc(chunk.v[k]);
         row[j * W + k] = a;
-        mx = Max{}(mx, a);
+        mx = MaxNan{}(mx, a);
       }
     }
   } else {
     for (int64_t j = threadIdx.x; j < size; j += blockDim.x) {
       row[j] = to_acc(in[j]);
-      mx = Max{}(mx, row[j]);
+      mx = MaxNan{}(mx, row[j]);
     }
   }
-  mx = block_reduce(mx, Max{}, A(-INFINITY));
+  mx = block_reduce(mx, MaxNan{}, A(-INFINITY));
   A sum = 0;
   for (int64_t j = threadIdx.x; j < size; j += blockDim.x) sum += exp(row[j] - mx);
   sum = block_reduce(sum, Add{}, A(0));
