@@ -85,6 +85,16 @@ def main():
         if args.filter and args.filter not in name:
             continue
         emit(name, timed(fn, reps), unit, reps, **rates)
+    # float32 on TensorFloat-32 tensor cores, as bench_cuda.cpp's cuda_gemm_tf32.
+    for n in (4096, 8192):
+        name = f"cuda_gemm_tf32/impl:pytorch/n:{n}/dtype:6"
+        if args.filter and args.filter not in name:
+            continue
+        m1 = torch.full((n, n), 0.01, device=dev)
+        m2 = torch.full((n, n), 0.02, device=dev)
+        torch.backends.cuda.matmul.allow_tf32 = True
+        emit(name, timed(lambda: m1 @ m2, 20), "ms", 20, TFLOPS=2.0 * n ** 3 * 1e-12)
+        torch.backends.cuda.matmul.allow_tf32 = False
 
 
 if __name__ == "__main__":

@@ -37,6 +37,18 @@ public static partial class Torch
                     set => SetOption("cuda.matmul.allow_bf16_reduced_precision_reduction", value);
                 }
             }
+
+            /// <summary>
+            /// Queues elementwise ops on at most 1024 elements (fill, copy, arithmetic, neg, exp, log) per stream and runs each
+            /// queue in one kernel launch, before anything else uses the stream (on by default; Ember's own, PyTorch has no
+            /// such setting). A kernel launch costs the host several microseconds, more than such an op costs the GPU.
+            /// Results are the same bit for bit either way; off, every op launches its own kernel.
+            /// </summary>
+            public static bool BatchSmallOps
+            {
+                get => Option("cuda.batch_small_ops");
+                set => SetOption("cuda.batch_small_ops", value);
+            }
         }
 
         /// <summary>cuDNN settings (<c>torch.backends.cudnn</c>). They hold whether or not cuDNN is present.</summary>

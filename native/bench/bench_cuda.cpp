@@ -2,10 +2,12 @@
 // (tests/cuda/ run.sh); elsewhere each case reports that it was skipped. Every iteration ends with
 // a device synchronisation, so the host clock measures call to completion:
 //   cuda_add_1elem: a 1-element float32 add (the per-op overhead);
+//   cuda_add_1elem_host: 1000 such adds and one synchronisation (per 1000 adds);
 //   cuda_add_1elem_call / cuda_empty_1elem_call: the host's time inside the call alone;
+//   impl:ember-unbatched: the same with small-op batching off (each op its own launch);
 //   cuda_add_2^28 / cuda_sum_2^28: float32, bytes = reads + writes (TBps counter);
 //   cuda_softmax_4096: softmax over rows of 4096 float32 (65536 rows), bytes = read + write;
-//   cuda_gemm_N_dtype: N^3 matmul, FLOP = 2 N^3 (TFLOPS counter).
+//   cuda_gemm_N_dtype: N^3 matmul, FLOP = 2 N^3 (TFLOPS counter); cuda_gemm_tf32: float32 on TF32.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -60,6 +62,24 @@ void BM_CudaAdd1CallOnly(benchmark::State& st) {
 }
 BENCHMARK(BM_CudaAdd1CallOnly)
     ->Name("cuda_add_1elem_call/impl:ember")
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The two above with every op launching its own kernel (Torch.Backends.Cuda.BatchSmallOps off):
+// what small-op batching saves.
+template <void (*Bench)(benchmark::State&)>
+void unbatched(benchmark::State& st) {
+  if (!cuda_ready(st)) return;
+  set_backend_option("cuda.batch_small_ops", 0);
+  Bench(st);
+  set_backend_option("cuda.batch_small_ops", 1);
+}
+BENCHMARK(unbatched<BM_CudaAdd1Host>)
+    ->Name("cuda_add_1elem_host/impl:ember-unbatched")
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(unbatched<BM_CudaAdd1CallOnly>)
+    ->Name("cuda_add_1elem_call/impl:ember-unbatched")
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
@@ -128,6 +148,20 @@ BENCHMARK(BM_CudaGemm)
     ->ArgsProduct({{4096, 8192},
                    {static_cast<int64_t>(DType::Float32), static_cast<int64_t>(DType::Float16),
                     static_cast<int64_t>(DType::BFloat16)}})
+    ->ArgNames({"n", "dtype"})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+// float32 on TensorFloat-32 tensor cores (Torch.Backends.Cuda.Matmul.AllowTF32).
+void BM_CudaGemmTF32(benchmark::State& st) {
+  if (!cuda_ready(st)) return;
+  set_backend_option("cuda.matmul.allow_tf32", 1);
+  BM_CudaGemm(st);
+  set_backend_option("cuda.matmul.allow_tf32", 0);
+}
+BENCHMARK(BM_CudaGemmTF32)
+    ->Name("cuda_gemm_tf32/impl:ember")
+    ->ArgsProduct({{4096, 8192}, {static_cast<int64_t>(DType::Float32)}})
     ->ArgNames({"n", "dtype"})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);

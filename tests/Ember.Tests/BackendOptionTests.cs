@@ -13,6 +13,7 @@ public class BackendOptionTests
         Assert.That(Torch.Backends.Cudnn.Benchmark, Is.False);
         Assert.That(Torch.Backends.Cudnn.Deterministic, Is.False);
         Assert.That(Torch.Backends.Cudnn.AllowTF32, Is.True);
+        Assert.That(Torch.Backends.Cuda.BatchSmallOps, Is.True, "Ember's own setting, on by default");
     }
 
     [Test]

@@ -100,6 +100,53 @@ public class CudaTests : CudaFixture
     }
 
     [Test]
+    public void SmallOpsGiveTheSameTrainingBatchedOrNot()
+    {
+        // A 1-element regression trained by hand: every op of the loop is small, so with batching on all of them
+        // but the loss read-back share launches; the CPU and the unbatched GPU are the references.
+        float[] Train(Device device)
+        {
+            using var scope = Torch.NewScope();
+            Tensor x = Torch.Tensor(Enumerable.Range(0, 16).Select(i => i / 7.5f - 1).ToArray()).To(device);
+            Tensor y = x * 3 + 0.5f;
+            Tensor w = Torch.Zeros([1], device: device).RequiresGrad_(), b = Torch.Zeros([1], device: device).RequiresGrad_();
+            var losses = new List<float>();
+            for (int step = 0; step < 40; ++step)
+            {
+                using var stepScope = Torch.NewScope();
+                Tensor loss = (x * w + b - y).Pow(2).Mean();
+                loss.Backward();
+                using (Torch.NoGrad())
+                {
+                    w.Sub_(w.Grad! * 0.2f);
+                    b.Sub_(b.Grad! * 0.2f);
+                }
+                w.Grad = null;
+                b.Grad = null;
+                if (step % 8 == 0) losses.Add(loss.Item<float>());
+            }
+            losses.Add(w.Item<float>());
+            losses.Add(b.Item<float>());
+            return [.. losses];
+        }
+
+        float[] cpu = Train(Device.CPU), batched = Train(Device.Cuda());
+        Torch.Backends.Cuda.BatchSmallOps = false;
+        float[] unbatched;
+        try
+        {
+            unbatched = Train(Device.Cuda());
+        }
+        finally
+        {
+            Torch.Backends.Cuda.BatchSmallOps = true;
+        }
+        Assert.That(batched, Is.EqualTo(unbatched), "batched ops compute what their own kernels compute");
+        Assert.That(batched, Is.EqualTo(cpu).Within(1e-5));
+        Assert.That(batched[^2], Is.EqualTo(3).Within(0.05), "w learned");
+    }
+
+    [Test]
     public void StreamsOrderWorkAndEventsTimeIt()
     {
         using var scope = Torch.NewScope();

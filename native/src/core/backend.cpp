@@ -120,7 +120,7 @@ struct Option {
   const char* name;
   int64_t value;
 };
-std::array<Option, 7> g_options = {{
+std::array<Option, 8> g_options = {{
     {"cuda.matmul.allow_tf32", 0},
     {"cuda.matmul.allow_fp16_reduced_precision_reduction", 1},
     {"cuda.matmul.allow_bf16_reduced_precision_reduction", 1},
@@ -128,6 +128,7 @@ std::array<Option, 7> g_options = {{
     {"cudnn.benchmark", 0},
     {"cudnn.deterministic", 0},
     {"cudnn.allow_tf32", 1},
+    {"cuda.batch_small_ops", 1},  // Ember's own: small elementwise ops share launches
 }};
 
 Option& find_option(const char* name) {

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "allocator.h"
+#include "small_ops.cuh"
 
 namespace ember_cuda {
 
@@ -113,6 +114,7 @@ void CachingAllocator::deallocate(void* p) {
   Pending wait{p, block.size, block.stream, {}};
   cudaSetDevice(device_);
   for (cudaStream_t s : block.also_on) {
+    flush_small_ops(device_, s);  // the event must follow the ops queued there
     cudaEvent_t e = nullptr;
     if (cudaEventCreateWithFlags(&e, cudaEventDisableTiming) != cudaSuccess ||
         cudaEventRecord(e, s) != cudaSuccess) {
@@ -172,6 +174,7 @@ void CachingAllocator::trim_released_pools() {
     unused |= pool.released && (!pool.free.empty() || !pool.spent.empty());
   if (unused) {
     cudaSetDevice(device_);
+    flush_small_ops(device_);
     cudaDeviceSynchronize();  // replays queued before the graph went may still use the memory
   }
   for (auto it = pools_.begin(); it != pools_.end();) {
@@ -238,6 +241,7 @@ void CachingAllocator::empty_cache() {
 void CachingAllocator::release_cached() {
   if (!capturing_.empty()) return;  // waiting for the device would break the capture
   cudaSetDevice(device_);
+  flush_small_ops(device_);
   cudaDeviceSynchronize();  // queued kernels may still use blocks freed on the host
   for (Pending& w : pending_) {
     for (cudaEvent_t e : w.events) cudaEventDestroy(e);

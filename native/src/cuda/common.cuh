@@ -267,6 +267,7 @@ struct Settings {
   std::atomic<bool> cudnn_benchmark{false};
   std::atomic<bool> cudnn_deterministic{false};
   std::atomic<bool> cudnn_allow_tf32{true};
+  std::atomic<bool> batch_small_ops{true};
 };
 Settings& settings();
 

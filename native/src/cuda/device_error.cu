@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "device_error.cuh"
+#include "small_ops.cuh"
 
 namespace ember_cuda {
 
@@ -102,6 +103,7 @@ ErrorSink error_sink(const char* op) {
 }
 
 void check_device_error(int32_t device) {
+  check_small_ops_failure();
   if (device < 0 || device >= kMaxDevices) return;
   DeviceErrors* e = g_devices[static_cast<size_t>(device)].load(std::memory_order_acquire);
   if (e == nullptr) return;  // no kernel on this device could have reported

@@ -1,8 +1,10 @@
 // Elementwise kernels: fill, copy with any dtype cast, arithmetic, unary math, comparisons and
 // threshold (relu and its backward).
+#include "arith.cuh"
 #include "core/nn_dispatch.h"
 #include "map.cuh"
 #include "multi_tensor.cuh"
+#include "small_ops.cuh"
 
 namespace ember_cuda {
 
@@ -46,25 +48,37 @@ struct Convert {
   __device__ To operator()(From v) const { return convert<To>(v); }
 };
 
-template <class T>
-struct Neg {
-  __device__ T operator()(T x) const { return static_cast<T>(-to_acc(x)); }
-};
+// How a small op reads an operand: 1 when dense with n elements, 0 when its one element is
+// broadcast, -1 when the op cannot be queued.
+int small_step(const ember_kernel_tensor* t, const ember_kernel_tensor* out) {
+  if (t == nullptr) return 0;
+  if (t->dtype != out->dtype) return -1;
+  if (t->numel == 1) return 0;
+  return dense(t, out->numel) ? 1 : -1;
+}
 
-template <class T>
-struct Exp {
-  __device__ T operator()(T x) const { return static_cast<T>(exp(to_acc(x))); }
-};
-
-template <class T>
-struct Log {
-  __device__ T operator()(T x) const { return static_cast<T>(log(to_acc(x))); }
-};
+// Ops on few elements join their stream's queue of small ops (small_ops.cuh) instead of
+// launching a kernel each; false: the caller launches it.
+bool queued_small(SmallKind kind, uint8_t op, const ember_kernel_tensor* out,
+                  const ember_kernel_tensor* a, const ember_kernel_tensor* b = nullptr,
+                  uint64_t scalar = 0) {
+  const int64_t n = out->numel;
+  if (n == 0 || n > kSmallOpMaxNumel || !dense(out, n)) return false;
+  const int a_step = small_step(a, out), b_step = small_step(b, out);
+  if (a_step < 0 || b_step < 0) return false;
+  return try_queue(
+      SmallOp{out->data, a != nullptr ? a->data : nullptr, b != nullptr ? b->data : nullptr, scalar,
+              static_cast<int32_t>(n), kind, op, static_cast<int16_t>(out->dtype),
+              static_cast<uint8_t>(a_step), static_cast<uint8_t>(b_step)},
+      out->device_index);
+}
 
 ember_status fill(void*, const ember_kernel_tensor* t, ember_scalar value) {
   return guard([&] {
     dispatch(t->dtype, "fill", [&](auto tag) {
       using T = typename decltype(tag)::type;
+      if (queued_small(SmallKind::Fill, 0, t, nullptr, nullptr, scalar_bits(scalar_as<T>(value))))
+        return;
       map0<T>(t, Constant<T>{scalar_as<T>(value)});
     });
   });
@@ -89,6 +103,7 @@ ember_status fill_multi(void*, ember_kernel_tensors ts, ember_scalar value) {
 ember_status copy(void*, const ember_kernel_tensor* dst, const ember_kernel_tensor* src) {
   return guard([&] {
     if (dst->numel == 0) return;
+    if (queued_small(SmallKind::Copy, 0, dst, src)) return;
     use_device(dst);
     if (dst->dtype == src->dtype && dense(dst, dst->numel) && dense(src, dst->numel)) {
       int64_t elem = 0;
@@ -105,28 +120,6 @@ ember_status copy(void*, const ember_kernel_tensor* dst, const ember_kernel_tens
       });
     });
   });
-}
-
-template <class T>
-__device__ __forceinline__ T apply(BinaryOp op, T a, T b) {
-  using A = acc_t<T>;
-  const A x = static_cast<A>(a), y = static_cast<A>(b);
-  switch (op) {
-    case BinaryOp::Add:
-      return static_cast<T>(x + y);
-    case BinaryOp::Sub:
-      return static_cast<T>(x - y);
-    case BinaryOp::Mul:
-      return static_cast<T>(x * y);
-    default:
-      return static_cast<T>(x / y);
-  }
-}
-
-// bool arithmetic is logical (add: or, mul: and), as PyTorch's.
-template <>
-__device__ __forceinline__ bool apply(BinaryOp op, bool a, bool b) {
-  return op == BinaryOp::Mul ? (a && b) : (a || b);
 }
 
 template <class T, BinaryOp Op>
@@ -151,6 +144,7 @@ struct BinaryWithScalar {
 ember_status binary(void*, int32_t op, const ember_kernel_tensor* out, const ember_kernel_tensor* a,
                     const ember_kernel_tensor* b) {
   return guard([&] {
+    if (queued_small(SmallKind::Binary, static_cast<uint8_t>(op), out, a, b)) return;
     dispatch(out->dtype, "binary", [&](auto tag) {
       using T = typename decltype(tag)::type;
       switch (static_cast<BinaryOp>(op)) {
@@ -173,6 +167,9 @@ ember_status binary_scalar(void*, int32_t op, const ember_kernel_tensor* out,
   return guard([&] {
     dispatch(out->dtype, "binary_scalar", [&](auto tag) {
       using T = typename decltype(tag)::type;
+      if (queued_small(reversed != 0 ? SmallKind::ScalarBinary : SmallKind::BinaryScalar,
+                       static_cast<uint8_t>(op), out, a, nullptr, scalar_bits(scalar_as<T>(s))))
+        return;
       map1<T, T>(out, a,
                  BinaryWithScalar<T>{scalar_as<T>(s), static_cast<BinaryOp>(op), reversed != 0});
     });
@@ -182,6 +179,7 @@ ember_status binary_scalar(void*, int32_t op, const ember_kernel_tensor* out,
 ember_status unary(void*, int32_t op, const ember_kernel_tensor* out,
                    const ember_kernel_tensor* a) {
   return guard([&] {
+    if (queued_small(SmallKind::Unary, static_cast<uint8_t>(op), out, a)) return;
     const auto uop = static_cast<UnaryOp>(op);
     if (uop == UnaryOp::Neg) {
       return dispatch(out->dtype, "neg", [&](auto tag) {

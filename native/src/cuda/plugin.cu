@@ -11,6 +11,7 @@
 #include "common.cuh"
 #include "device_error.cuh"
 #include "graph.cuh"
+#include "small_ops.cuh"
 
 namespace ember_cuda {
 
@@ -81,6 +82,9 @@ ember_status d2d(void*, int32_t dst_device, void* dst, int32_t src_device, const
                               stream()));
     } else {
       refuse_while_capturing(current_stream(src_device), "copying between devices");
+      // The peer copy is ordered with all launched work of both devices, not with queued work.
+      flush_small_ops(src_device);
+      flush_small_ops(dst_device);
       EC_CUDA(cudaMemcpyPeer(dst, dst_device, src, src_device, static_cast<size_t>(nbytes)));
     }
   });
@@ -92,6 +96,7 @@ ember_status synchronize(void*, int32_t device) {
   return guard([&] {
     refuse_while_capturing(current_stream(device), "synchronize");
     EC_CUDA(cudaSetDevice(device));
+    flush_small_ops(device);
     EC_CUDA(cudaDeviceSynchronize());
     check_device_error(device);
   });
@@ -120,6 +125,7 @@ ember_status set_option(void*, const char* name, int64_t value) {
   if (n == "cudnn.benchmark") s.cudnn_benchmark = on;
   if (n == "cudnn.deterministic") s.cudnn_deterministic = on;
   if (n == "cudnn.allow_tf32") s.cudnn_allow_tf32 = on;
+  if (n == "cuda.batch_small_ops") s.batch_small_ops = on;
   return EMBER_OK;
 }
 
@@ -148,6 +154,7 @@ ember_status stream_destroy(void*, int32_t device, void* stream) {
     auto s = static_cast<cudaStream_t>(stream);
     if (current_stream(device) == s) t_streams[static_cast<size_t>(device)] = nullptr;
     set_device(device);
+    forget_small_ops(device, s);
     EC_CUDA(cudaStreamDestroy(s));
   });
 }
@@ -161,6 +168,8 @@ ember_status set_current_stream(void*, int32_t device, void* stream) {
 
 ember_status get_current_stream(void*, int32_t device, void** out) {
   *out = current_stream(device);
+  // Whoever asks for the handle may put work of its own on it, after what is queued.
+  flush_small_ops(device, static_cast<cudaStream_t>(*out));
   return EMBER_OK;
 }
 
@@ -169,6 +178,7 @@ ember_status stream_synchronize(void*, int32_t device, void* stream) {
     set_device(device);
     refuse_while_capturing(current_stream(device), "stream_synchronize");
     refuse_while_capturing(static_cast<cudaStream_t>(stream), "stream_synchronize");
+    flush_small_ops(device, static_cast<cudaStream_t>(stream));
     EC_CUDA(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)));
     check_device_error(device);
   });
@@ -189,6 +199,7 @@ ember_status stream_query(void*, int32_t device, void* stream, int32_t* done) {
   return guard([&] {
     set_device(device);
     refuse_while_capturing(current_stream(device), "stream_query");
+    flush_small_ops(device, static_cast<cudaStream_t>(stream));
     query_result(cudaStreamQuery(static_cast<cudaStream_t>(stream)), done, "cudaStreamQuery");
   });
 }
@@ -196,6 +207,7 @@ ember_status stream_query(void*, int32_t device, void* stream, int32_t* done) {
 ember_status stream_wait_event(void*, int32_t device, void* stream, void* event) {
   return guard([&] {
     set_device(device);
+    flush_small_ops(device, static_cast<cudaStream_t>(stream));  // they came before the wait
     EC_CUDA(
         cudaStreamWaitEvent(static_cast<cudaStream_t>(stream), static_cast<cudaEvent_t>(event), 0));
   });
@@ -221,6 +233,7 @@ ember_status event_destroy(void*, int32_t device, void* event) {
 ember_status event_record(void*, int32_t device, void* event, void* stream) {
   return guard([&] {
     set_device(device);
+    flush_small_ops(device, static_cast<cudaStream_t>(stream));
     EC_CUDA(cudaEventRecord(static_cast<cudaEvent_t>(event), static_cast<cudaStream_t>(stream)));
   });
 }
@@ -286,7 +299,11 @@ void set_device(int32_t device) {
   t_device = device;
 }
 
-cudaStream_t stream() { return current_stream(t_device); }
+cudaStream_t stream() {
+  const cudaStream_t s = current_stream(t_device);
+  if (small_ops_queued()) flush_small_ops(t_device, s);  // what comes next follows them
+  return s;
+}
 
 void* allocate_scratch(int32_t device, int64_t nbytes) {
   if (nbytes == 0) return nullptr;
