@@ -101,6 +101,54 @@ __device__ inline float drop_factor(const Operands<T>& a, int64_t b, int64_t i, 
   return sdpa_keeps(a.drop, static_cast<uint64_t>((b * a.L + i) * a.S + j)) ? a.kept : 0.0f;
 }
 
+// The backward's step from scores to what the gradients need, on one warp's transposed tile in
+// the mma accumulator layout: element c of n-tile nt is key k0 + g + 8 (c / 2), query
+// i0 + 8 nt + 2 t4 + c % 2. The scores in st are masked (and scaled; without a mask the scale
+// joins the exponent, one FFMA), then hidden (see Edge) where the step of kBr queries reaches past
+// L or S or some key of the warp follows some query of the step. With P = exp(score - lse) (NaN
+// where the whole row is masked, as the CPU gives) and Z the dropout factor, st becomes P Z (for
+// dV) and dpt, holding dP, becomes dS = P (dP Z - D) scale (for dK and dQ). lse and d are the
+// step's rows of the log-sum-exp and of D = rowsum(dO * O).
+template <int kBr, MaskKind kMask, bool kDropout, int kNT, class T>
+__device__ __forceinline__ void scores_to_p_ds(float (&st)[kNT][4], float (&dpt)[kNT][4],
+                                               const Operands<T>& a, int64_t m_off, int64_t b,
+                                               int64_t i0, int64_t k0, int g, int t4,
+                                               const float* lse, const float* d) {
+  if constexpr (kMask != MaskKind::None) {
+#pragma unroll
+    for (int nt = 0; nt < kNT; ++nt) {
+#pragma unroll
+      for (int c = 0; c < 4; ++c) {
+        st[nt][c] =
+            score2<kMask>(a, m_off, st[nt][c], i0 + nt * 8 + 2 * t4 + c % 2, k0 + g + c / 2 * 8);
+      }
+    }
+  }
+  if (i0 + kBr > a.L || k0 + 16 > a.S || (a.causal && k0 + 15 > i0)) {
+    const Edge e = edge_of(a, i0, k0);
+#pragma unroll
+    for (int nt = 0; nt < kNT; ++nt) {
+#pragma unroll
+      for (int c = 0; c < 4; ++c) {
+        if (e.hides(nt * 8 + 2 * t4 + c % 2, g + c / 2 * 8)) st[nt][c] = -kInf;
+      }
+    }
+  }
+  const float sc = kMask == MaskKind::None ? a.scale_log2 : 1.0f;
+#pragma unroll
+  for (int nt = 0; nt < kNT; ++nt) {
+#pragma unroll
+    for (int c = 0; c < 4; ++c) {
+      const int il = nt * 8 + 2 * t4 + c % 2;
+      const float p = exp2_fast(fmaf(st[nt][c], sc, -lse[il] * kLog2e));
+      float z = 1;
+      if constexpr (kDropout) z = drop_factor(a, b, i0 + il, k0 + g + c / 2 * 8);
+      st[nt][c] = p * z;
+      dpt[nt][c] = p * (dpt[nt][c] * z - d[il]) * a.scale;
+    }
+  }
+}
+
 // ---- host side ----
 
 // True when t is 16-byte aligned and so is every batch element's start (cp.async moves 16 bytes).

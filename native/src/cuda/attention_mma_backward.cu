@@ -142,45 +142,8 @@ __global__ void __launch_bounds__(kWarps * 32, 1) sdpa_backward_mma_kernel(const
         mma16816<T>(dpt[2 * np + 1], va, gf[2], gf[3]);
       }
     }
-    // Element c of n-tile nt is key k0 + g + 8 (c / 2), query i0 + 8 nt + 2 t4 + c % 2. The
-    // scores are masked (and scaled; without a mask the scale joins the exponent, one FFMA), then
-    // hidden (see Edge) where the step reaches past L or S or some key of the warp follows some
-    // query of the step. P = exp(score - lse) (NaN where the whole row is masked, as the CPU
-    // gives), Z the dropout factor; st becomes P Z (for dV) and dpt becomes dS = P (dP Z - D)
-    // scale (for dK and dQ).
-    if constexpr (kMask != MaskKind::None) {
-#pragma unroll
-      for (int nt = 0; nt < kNT; ++nt) {
-#pragma unroll
-        for (int c = 0; c < 4; ++c) {
-          st[nt][c] =
-              score2<kMask>(a, off.m, st[nt][c], i0 + nt * 8 + 2 * t4 + c % 2, k0 + g + c / 2 * 8);
-        }
-      }
-    }
-    if (i0 + kBr > a.L || k0 + 16 > a.S || (a.causal && k0 + 15 > i0)) {
-      const Edge e = edge_of(a, i0, k0);
-#pragma unroll
-      for (int nt = 0; nt < kNT; ++nt) {
-#pragma unroll
-        for (int c = 0; c < 4; ++c) {
-          if (e.hides(nt * 8 + 2 * t4 + c % 2, g + c / 2 * 8)) st[nt][c] = -kInf;
-        }
-      }
-    }
-    const float sc = kMask == MaskKind::None ? a.scale_log2 : 1.0f;
-#pragma unroll
-    for (int nt = 0; nt < kNT; ++nt) {
-#pragma unroll
-      for (int c = 0; c < 4; ++c) {
-        const int il = nt * 8 + 2 * t4 + c % 2;
-        const float p = exp2_fast(fmaf(st[nt][c], sc, -lt[il] * kLog2e));
-        float z = 1;
-        if constexpr (kDropout) z = drop_factor(a, b, i0 + il, k0 + g + c / 2 * 8);
-        st[nt][c] = p * z;
-        dpt[nt][c] = p * (dpt[nt][c] * z - dt[il]) * a.scale;
-      }
-    }
+    // P Z (for dV) and dS (for dK and dQ) from the scores and dP (scores_to_p_ds).
+    scores_to_p_ds<kBr, kMask, kDropout>(st, dpt, a, off.m, b, i0, k0, g, t4, lt, dt);
     // dS^T to shared memory (rows = keys) for grad_q, as pairs of queries.
 #pragma unroll
     for (int nt = 0; nt < kNT; ++nt) {

@@ -135,41 +135,8 @@ __global__ void __launch_bounds__(kWgThreads, 1)
     wgmma_wait<0>();
     wgmma_pin(st);
     wgmma_pin(dpt);
-    // Element c of n-tile nt is key k0 + g + 8 (c / 2), query i0 + 8 nt + 2 t4 + c % 2; from here
-    // on as in attention_mma_backward.cu: st becomes P Z (for dV), dpt dS = P (dP Z - D) scale.
-    if constexpr (kMask != MaskKind::None) {
-#pragma unroll
-      for (int nt = 0; nt < kNT; ++nt) {
-#pragma unroll
-        for (int c = 0; c < 4; ++c) {
-          st[nt][c] =
-              score2<kMask>(a, off.m, st[nt][c], i0 + nt * 8 + 2 * t4 + c % 2, k0 + g + c / 2 * 8);
-        }
-      }
-    }
-    if (i0 + kBr > a.L || k0 + 16 > a.S || (a.causal && k0 + 15 > i0)) {
-      const Edge e = edge_of(a, i0, k0);
-#pragma unroll
-      for (int nt = 0; nt < kNT; ++nt) {
-#pragma unroll
-        for (int c = 0; c < 4; ++c) {
-          if (e.hides(nt * 8 + 2 * t4 + c % 2, g + c / 2 * 8)) st[nt][c] = -kInf;
-        }
-      }
-    }
-    const float sc = kMask == MaskKind::None ? a.scale_log2 : 1.0f;
-#pragma unroll
-    for (int nt = 0; nt < kNT; ++nt) {
-#pragma unroll
-      for (int c = 0; c < 4; ++c) {
-        const int il = nt * 8 + 2 * t4 + c % 2;
-        const float p = exp2_fast(fmaf(st[nt][c], sc, -lt[il] * kLog2e));
-        float z = 1;
-        if constexpr (kDropout) z = drop_factor(a, b, i0 + il, k0 + g + c / 2 * 8);
-        st[nt][c] = p * z;
-        dpt[nt][c] = p * (dpt[nt][c] * z - dt[il]) * a.scale;
-      }
-    }
+    // P Z (for dV) and dS (for dK and dQ) from the scores and dP (scores_to_p_ds).
+    scores_to_p_ds<kBr, kMask, kDropout>(st, dpt, a, off.m, b, i0, k0, g, t4, lt, dt);
     // dS^T to shared memory for grad_q: key row kw + g (+ 8), 16-byte chunk nt of its 64 queries.
 #pragma unroll
     for (int nt = 0; nt < kNT; ++nt) {
