@@ -26,7 +26,7 @@ using ember::ops::UnaryOp;
 
 // The most ops one launch runs: their descriptors are the kernel's parameters (4 KiB at most).
 constexpr int kQueueCapacity = 64;
-// A short queue launches with a smaller parameter block, which the driver copies faster.
+// A short queue launches with a smaller parameter block: less for the driver to copy.
 constexpr int kShortBatch = 8;
 constexpr int kBatchThreads = 256;
 
@@ -113,7 +113,7 @@ bool batchable(const SmallOp& op) {
   const bool floating = op.dtype == EMBER_FLOAT32 || op.dtype == EMBER_FLOAT64 ||
                         op.dtype == EMBER_FLOAT16 || op.dtype == EMBER_BFLOAT16;
   if (!floating && op.dtype != EMBER_INT32 && op.dtype != EMBER_INT64) return false;
-  if (op.kind == SmallKind::Unary)  // exp and log of integers are errors the own kernel reports
+  if (op.kind == SmallKind::Unary)  // of the unary ops, only neg has integer kernels
     return floating || op.op == static_cast<uint8_t>(UnaryOp::Neg);
   return true;
 }
