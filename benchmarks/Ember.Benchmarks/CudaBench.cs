@@ -24,6 +24,22 @@ internal static class CudaBench
         var ready = Enumerable.Range(0, Batches)
             .Select(i => (X: images.Narrow(0, i * 64L, 64).Contiguous(), Y: labels.Narrow(0, i * 64L, 64).Contiguous()))
             .ToArray();
+        // A 1-element add from C# (the result disposed), per add, with one synchronisation per 1000 adds: what
+        // native/bench's cuda_add_1elem_host times in C++, plus the managed layer; small-op batching on and off.
+        using (var a = Torch.Ones([1], device: cuda))
+        using (var b = Torch.Full([1], 2f, device: cuda))
+        {
+            Time("cuda_add_1elem_host_managed", () => (a + b).Dispose(), stepsPerRep: 1000, unit: "us");
+            Torch.Backends.Cuda.BatchSmallOps = false;
+            try
+            {
+                Time("cuda_add_1elem_host_managed_unbatched", () => (a + b).Dispose(), stepsPerRep: 1000, unit: "us");
+            }
+            finally
+            {
+                Torch.Backends.Cuda.BatchSmallOps = true;
+            }
+        }
         // The MLP with SGD lr 1e-3 and the CNN with SGD lr 0.01 momentum 0.5, as the demo trains them
         // (examples/FashionMnist/Models.cs, compiled in).
         using (var mlp = FashionMnist.Models.Create("mlp"))
@@ -77,7 +93,7 @@ internal static class CudaBench
 
     // Harness.Run's JSON line, but each repetition ends with a synchronisation, so the time per step is the GPU's
     // throughput with the host's cost included (PyTorch's side queues and waits the same way).
-    private static void Time(string bench, Action step, int stepsPerRep = 200, int reps = 7)
+    private static void Time(string bench, Action step, int stepsPerRep = 200, int reps = 7, string unit = "ms")
     {
         if (Harness.Filter is not null && !bench.Contains(Harness.Filter, StringComparison.Ordinal))
             return;
@@ -91,10 +107,10 @@ internal static class CudaBench
             for (int i = 0; i < stepsPerRep; i++)
                 step();
             Torch.Cuda.Synchronize();
-            samples[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds / stepsPerRep;
+            samples[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds / stepsPerRep * (unit == "us" ? 1000 : 1);
         }
         Array.Sort(samples);
-        var line = new Dictionary<string, object> { ["bench"] = bench, ["impl"] = "ember", ["unit"] = "ms", ["median"] = Math.Round(samples[reps / 2], 4), ["n"] = reps };
+        var line = new Dictionary<string, object> { ["bench"] = bench, ["impl"] = "ember", ["unit"] = unit, ["median"] = Math.Round(samples[reps / 2], 4), ["n"] = reps };
         Console.WriteLine(JsonSerializer.Serialize(line));
     }
 }
