@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -137,6 +138,24 @@ inline void expect_same_sums(const Tensor& cpu, const Tensor& cuda, const std::s
 }
 
 inline Tensor on_cuda(const Tensor& t) { return ops::to_device(t, kCuda); }
+
+// Allocates a device tensor of sizes and dtype filled with NaN and frees it: the caching allocator
+// hands the same block to the next allocation of that size on this stream, so a kernel that leaves
+// part of its output unwritten shows NaN there.
+inline void leave_nan(const DimVector& sizes, DType t) {
+  const Tensor junk = ops::full(sizes, Scalar::from_float(NAN), t, kCuda);
+  values(junk);  // waits for the fill
+}
+
+inline ops::Conv2dParams conv2d_params(std::array<int64_t, 2> stride, std::array<int64_t, 2> pad,
+                                       std::array<int64_t, 2> dil, int64_t groups) {
+  ops::Conv2dParams p;
+  p.stride = stride;
+  p.padding = pad;
+  p.dilation = dil;
+  p.groups = groups;
+  return p;
+}
 
 inline const DType kFloats[] = {DType::Float32, DType::Float64, DType::Float16, DType::BFloat16};
 inline const DType kAll[] = {DType::Float32, DType::Float64, DType::Float16, DType::BFloat16,

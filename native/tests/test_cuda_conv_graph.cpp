@@ -23,30 +23,20 @@ struct Case {
   const char* name;
 };
 
-ops::Conv2dParams params(std::array<int64_t, 2> stride, std::array<int64_t, 2> pad,
-                         std::array<int64_t, 2> dil, int64_t groups) {
-  ops::Conv2dParams p;
-  p.stride = stride;
-  p.padding = pad;
-  p.dilation = dil;
-  p.groups = groups;
-  return p;
-}
-
 const Case kCases[] = {
     {{64, 1, 28, 28}, {10, 1, 5, 5}, {}, true, false, "seed CNN layer 1"},
     {{64, 10, 12, 12}, {20, 10, 5, 5}, {}, true, true, "seed CNN layer 2"},
     {{3, 6, 11, 10},
      {4, 3, 3, 2},
-     params({2, 1}, {1, 2}, {2, 1}, 2),
+     conv2d_params({2, 1}, {1, 2}, {2, 1}, 2),
      false,
      true,
      "strided, dilated, grouped, no bias"},
-    {{2, 8, 9, 9}, {8, 1, 3, 3}, params({1, 1}, {1, 1}, {1, 1}, 8), true, true, "depthwise"},
+    {{2, 8, 9, 9}, {8, 1, 3, 3}, conv2d_params({1, 1}, {1, 1}, {1, 1}, 8), true, true, "depthwise"},
     // Columns of 18.9 MB an image: the vol2col path takes three images a pass, then one alone.
     {{4, 8, 256, 256},
      {4, 8, 3, 3},
-     params({1, 1}, {1, 1}, {1, 1}, 1),
+     conv2d_params({1, 1}, {1, 1}, {1, 1}, 1),
      true,
      true,
      "4 large images"},
@@ -146,7 +136,7 @@ TEST(CudaConvGraph, AShapeFirstSeenWhileRecordingRecords) {
   const OptionScope exact("cudnn.allow_tf32", 0);
   // A shape no other test uses, with benchmark on: nothing of it may be searched while recording.
   const OptionScope bench("cudnn.benchmark", 1);
-  const Case c{{5, 3, 13, 13}, {7, 3, 3, 3}, params({1, 1}, {1, 1}, {1, 1}, 1),
+  const Case c{{5, 3, 13, 13}, {7, 3, 3, 3}, conv2d_params({1, 1}, {1, 1}, {1, 1}, 1),
                true,           true,         "first seen in a recording"};
   Reference r(c, DType::Float32);
   ASSERT_NO_FATAL_FAILURE(expect_replays_match(c, r, DType::Float32, "cold"));
@@ -160,7 +150,7 @@ TEST(CudaConvGraph, ARecordingOnAThreadWithoutACudnnHandleRecords) {
   // cuDNN handle (capture_begin makes it: cudnnCreate cannot run while recording).
   const Case c{{8, 64, 32, 32},
                {64, 64, 3, 3},
-               params({1, 1}, {1, 1}, {1, 1}, 1),
+               conv2d_params({1, 1}, {1, 1}, {1, 1}, 1),
                true,
                true,
                "large, recorded on a new thread"};

@@ -19,11 +19,6 @@ namespace {
 
 using namespace cuda_test;
 
-void leave_nan(const DimVector& sizes, DType t) {
-  const Tensor junk = ops::full(sizes, Scalar::from_float(NAN), t, kCuda);
-  values(junk);  // waits for the fill
-}
-
 double tol_for(DType t) {
   return t == DType::Float32   ? 1e-4
          : t == DType::Float64 ? 1e-10

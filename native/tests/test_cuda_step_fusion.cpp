@@ -21,13 +21,6 @@ namespace {
 
 using namespace cuda_test;
 
-// Allocates a device tensor of sizes and dtype filled with NaN and frees it: the caching allocator
-// hands the same block to the next allocation of that size on this stream.
-void leave_nan(const DimVector& sizes, DType t) {
-  const Tensor junk = ops::full(sizes, Scalar::from_float(NAN), t, kCuda);
-  values(junk);  // waits for the fill
-}
-
 std::string what(const char* op, DType t, const std::string& detail) {
   return std::string(op) + " " + dtype_name(t) + " " + detail;
 }
@@ -216,16 +209,6 @@ void expect_conv(const ConvCase& c, DType t, double tol) {
   expect_same_sums(g.grad_w, gw.grad_w, what("conv2d grad_w alone", t, c.name), tol * 10);
 }
 
-ops::Conv2dParams conv_params(std::array<int64_t, 2> stride, std::array<int64_t, 2> pad,
-                              std::array<int64_t, 2> dil, int64_t groups) {
-  ops::Conv2dParams p;
-  p.stride = stride;
-  p.padding = pad;
-  p.dilation = dil;
-  p.groups = groups;
-  return p;
-}
-
 TEST(CudaStepFusion, SmallConvolutionsMatchTheCpuInEveryDtype) {
   REQUIRE_CUDA();
   const OptionScope exact("cudnn.allow_tf32", 0);
@@ -233,10 +216,10 @@ TEST(CudaStepFusion, SmallConvolutionsMatchTheCpuInEveryDtype) {
       {{64, 1, 28, 28}, {10, 1, 5, 5}, {}, "seed CNN layer 1"},
       {{64, 10, 12, 12}, {20, 10, 5, 5}, {}, "seed CNN layer 2"},
       // More groups than images: one product per image over the groups.
-      {{2, 8, 9, 9}, {8, 1, 3, 3}, conv_params({1, 1}, {1, 1}, {1, 1}, 8), "depthwise, 2 images"},
-      {{5, 6, 11, 10}, {4, 3, 3, 2}, conv_params({2, 1}, {1, 2}, {2, 1}, 2), "strided, dilated"},
+      {{2, 8, 9, 9}, {8, 1, 3, 3}, conv2d_params({1, 1}, {1, 1}, {1, 1}, 8), "depthwise, 2 images"},
+      {{5, 6, 11, 10}, {4, 3, 3, 2}, conv2d_params({2, 1}, {1, 2}, {2, 1}, 2), "strided, dilated"},
       // Columns of 18.9 MB an image: three images a pass, then one alone (added into grad_w).
-      {{4, 8, 256, 256}, {4, 8, 3, 3}, conv_params({1, 1}, {1, 1}, {1, 1}, 1), "4 large images"},
+      {{4, 8, 256, 256}, {4, 8, 3, 3}, conv2d_params({1, 1}, {1, 1}, {1, 1}, 1), "4 large images"},
   };
   for (const ConvCase& c : cases) {
     expect_conv(c, DType::Float32, 1e-4);
@@ -250,7 +233,7 @@ TEST(CudaStepFusion, LargerConvolutionsStillMatchTheCpu) {
   REQUIRE_CUDA();
   const OptionScope exact("cudnn.allow_tf32", 0);
   // 6e8 FLOPs: above the small-convolution bound, so through cuDNN where the plugin has it.
-  const ConvCase c{{8, 64, 32, 32}, {64, 64, 3, 3}, conv_params({1, 1}, {1, 1}, {1, 1}, 1), "64"};
+  const ConvCase c{{8, 64, 32, 32}, {64, 64, 3, 3}, conv2d_params({1, 1}, {1, 1}, {1, 1}, 1), "64"};
   expect_conv(c, DType::Float32, 1e-4);
   const OptionScope det("cudnn.deterministic", 1);
   expect_conv(c, DType::Float32, 1e-4);

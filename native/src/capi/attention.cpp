@@ -5,17 +5,9 @@
 #include "shim.h"
 
 using namespace ember;
+using capi::hand_out;
 using capi::In;
-
-namespace {
-
-Tensor optional_in(ember_tensor h) {
-  return h ? Tensor::share(reinterpret_cast<TensorImpl*>(h)) : Tensor();
-}
-
-ember_tensor hand_out(Tensor t) { return reinterpret_cast<ember_tensor>(t.release_ownership()); }
-
-}  // namespace
+using capi::optional_in;
 
 EMBER_API ember_status ember_scaled_dot_product_attention(
     ember_tensor query, ember_tensor key, ember_tensor value, ember_tensor attn_mask,

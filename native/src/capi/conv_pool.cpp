@@ -9,15 +9,11 @@
 #include "shim.h"
 
 using namespace ember;
+using capi::hand_out;
 using capi::In;
+using capi::optional_in;
 
 namespace {
-
-Tensor optional_in(ember_tensor h) {
-  return h ? Tensor::share(reinterpret_cast<TensorImpl*>(h)) : Tensor();
-}
-
-ember_tensor hand_out(Tensor t) { return reinterpret_cast<ember_tensor>(t.release_ownership()); }
 
 template <std::size_t N>
 std::array<int64_t, N> array_arg(const int64_t* p, int64_t n, int64_t fallback) {

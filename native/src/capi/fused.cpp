@@ -5,19 +5,9 @@
 #include "shim.h"
 
 using namespace ember;
+using capi::hand_out;
 using capi::In;
-
-namespace {
-
-// A tensor handle that may be NULL (an optional operand), borrowed for one call.
-Tensor optional_in(ember_tensor h) {
-  return h ? Tensor::share(reinterpret_cast<TensorImpl*>(h)) : Tensor();
-}
-
-// One strong reference to t for the caller, or NULL for an undefined t.
-ember_tensor hand_out(Tensor t) { return reinterpret_cast<ember_tensor>(t.release_ownership()); }
-
-}  // namespace
+using capi::optional_in;
 
 EMBER_API ember_status ember_linear_backward(ember_tensor grad, ember_tensor input,
                                              ember_tensor weight, int32_t need_input,

@@ -7,12 +7,9 @@
 
 using namespace ember;
 using capi::In;
+using capi::optional_in;
 
 namespace {
-
-Tensor optional_in(ember_tensor h) {
-  return h ? Tensor::share(reinterpret_cast<TensorImpl*>(h)) : Tensor();
-}
 
 // An index list whose entries may be NULL (a whole dim).
 std::vector<Tensor> index_list(const char* op, const ember_tensor* handles, int32_t n) {

@@ -7,17 +7,12 @@
 #include "shim.h"
 
 using namespace ember;
+using capi::hand_out;
 using capi::In;
+using capi::optional_in;
 using ops::CompareOp;
 
 namespace {
-
-// A tensor handle that may be NULL (an optional operand), borrowed for one call.
-Tensor optional_in(ember_tensor h) {
-  return h ? Tensor::share(reinterpret_cast<TensorImpl*>(h)) : Tensor();
-}
-
-ember_tensor hand_out(Tensor t) { return reinterpret_cast<ember_tensor>(t.release_ownership()); }
 
 // (h, w) from a pointer, or fallback when it is NULL.
 std::array<int64_t, 2> pair_arg(const int64_t* p, std::array<int64_t, 2> fallback) {

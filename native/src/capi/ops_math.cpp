@@ -9,7 +9,9 @@
 #include "shim.h"
 
 using namespace ember;
+using capi::hand_out;
 using capi::In;
+using capi::optional_in;
 using ops::MathBinaryOp;
 using U = ops::MathUnaryOp;
 
@@ -22,13 +24,6 @@ ops::MathParams scalars(Scalar a = {}, Scalar b = {}, Scalar c = {}) {
   ops::MathParams p;
   p.p = {a, b, c};
   return p;
-}
-
-ember_tensor hand_out(Tensor t) { return reinterpret_cast<ember_tensor>(t.release_ownership()); }
-
-// A tensor handle that may be NULL (an optional operand), borrowed for one call.
-Tensor optional_in(ember_tensor h) {
-  return h ? Tensor::share(reinterpret_cast<TensorImpl*>(h)) : Tensor();
 }
 
 // Ops with two results: both handles are written only once everything succeeded.

@@ -87,6 +87,16 @@ class In {
   Tensor t_;
 };
 
+// A handle that may be NULL (an optional operand), borrowed for one call; undefined for NULL.
+inline Tensor optional_in(ember_tensor h) {
+  return h ? Tensor::share(reinterpret_cast<TensorImpl*>(h)) : Tensor();
+}
+
+// One strong reference to t for the caller, or NULL for an undefined t.
+inline ember_tensor hand_out(Tensor t) {
+  return reinterpret_cast<ember_tensor>(t.release_ownership());
+}
+
 DType dtype_arg(const char* op, int32_t code);
 // Checks the device's type, index and backend.
 Device device_arg(const char* op, ember_device d);
